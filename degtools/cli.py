@@ -1,0 +1,63 @@
+"""``degtools report``: papermill + nbconvert in one step."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from degtools.errors import DegtoolsError, InputError, ParamsError
+from degtools.params import load_params_file
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="degtools", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="render one HTML report (and its JSON) from a DE table")
+    report.add_argument("-f", "--params-file", help="YAML file of notebook parameters (see params/)")
+    report.add_argument("--input", dest="input_table", help="DE results table (default: the bundled demo)")
+    report.add_argument("--target", help="column to predict, e.g. logFC or B")
+    report.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    report.add_argument("--with-code", action="store_true", help="keep the code cells (for teaching)")
+    report.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="any other notebook parameter, e.g. -p cv_folds 10")
+    return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    from degtools.report import render_report
+
+    values = load_params_file(args.params_file) if args.params_file else {}
+    for name, value in args.param:
+        values[name] = value
+    if args.input_table is not None:
+        values["input_table"] = args.input_table
+    if args.target is not None:
+        values["target"] = args.target
+    html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code)
+    print(f"wrote {html_path} and {json_path.name}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``degtools`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "report":
+            return _report(args)
+    except (InputError, ParamsError) as error:
+        print(f"degtools: error: {error}", file=sys.stderr)
+        return 2
+    except DegtoolsError as error:
+        print(f"degtools: error: {error}", file=sys.stderr)
+        notebook = getattr(error, "notebook", None)
+        if notebook is not None:
+            print(f"degtools: the failed notebook is kept at {Path(notebook)}", file=sys.stderr)
+        return 2 if getattr(error, "user_error", False) else 1
+    except KeyboardInterrupt:
+        return 130
+    return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The parameter schema shared by the notebook, the CLI and batch runs.
+
+papermill only warns about a parameter name the notebook does not define, so a misspelt
+``-p targte B`` would silently run the default analysis. Every entry point therefore passes
+its parameters through :func:`validate_params`, which knows every name, type and range.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from degtools.errors import ParamsError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One notebook parameter: its default, type, allowed range and help text."""
+
+    name: str
+    default: Any
+    kind: type
+    help: str
+    check: Callable[[Any], bool] | None = None
+    expected: str = ""
+
+
+PARAMETERS: tuple[Param, ...] = (
+    Param("input_table", "", str, "DE results table; empty: the bundled demo dataset (GSE15852)"),
+    Param("target", "logFC", str, "column to predict: a header of the table or a canonical name"),
+    Param("dataset_name", "", str, "name used in titles and file names; empty: from the file name"),
+    Param("test_size", 0.2, float, "fraction of rows held out as the test set",
+          lambda value: 0.05 <= value <= 0.5, "a number between 0.05 and 0.5"),
+    Param("cv_folds", 5, int, "number of cross-validation folds on the training part",
+          lambda value: 2 <= value <= 20, "an integer between 2 and 20"),
+    Param("seed", 42, int, "random seed for the split, the folds and the models",
+          lambda value: value >= 0, "a non-negative integer"),
+    Param("max_rows", 0, int, "use a seeded random subset of at most this many rows; 0: all rows",
+          lambda value: value == 0 or value >= 50, "0 (all rows) or at least 50"),
+    Param("top_n", 15, int, "number of genes listed in each gene table",
+          lambda value: 1 <= value <= 500, "an integer between 1 and 500"),
+    Param("results_json", "", str, "write the machine-readable results here; empty: not written"),
+)
+
+BY_NAME = {param.name: param for param in PARAMETERS}
+
+
+def defaults() -> dict[str, Any]:
+    """Every parameter with its default value."""
+    return {param.name: param.default for param in PARAMETERS}
+
+
+def _coerce(param: Param, value: Any) -> Any:
+    if param.kind is str:
+        if isinstance(value, (str, Path)):
+            return str(value)
+        if value is None:
+            return ""
+    elif param.kind is int:
+        if isinstance(value, bool):
+            pass
+        elif isinstance(value, int):
+            return value
+        elif isinstance(value, float) and value.is_integer():
+            return int(value)
+        elif isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+    elif param.kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif param.kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no"):
+            return value.lower() in ("true", "yes")
+    raise ParamsError(
+        f"parameter {param.name!r} must be {param.expected or 'a ' + param.kind.__name__}; "
+        f"got {value!r}. ({param.help})"
+    )
+
+
+def validate_params(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check names, types and ranges; return every parameter, defaults filled in.
+
+    Raises
+    ------
+    ParamsError
+        For an unknown (e.g. misspelt) name, a value of the wrong type or out of range.
+    """
+    unknown = [name for name in values if name not in BY_NAME]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, BY_NAME, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ParamsError(
+            f"unknown parameter {name!r}: {hint}valid parameters are {', '.join(BY_NAME)}."
+        )
+    checked = defaults()
+    for name, value in values.items():
+        param = BY_NAME[name]
+        value = _coerce(param, value)
+        if param.check is not None and not param.check(value):
+            raise ParamsError(
+                f"parameter {name!r} must be {param.expected}; got {value!r}. ({param.help})"
+            )
+        checked[name] = value
+    return checked
+
+
+_IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
+
+
+def parameters_from_namespace(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameter values a notebook holds right after papermill injected its own.
+
+    Takes the notebook's ``globals()``: every public name that is not a module, function
+    or class counts as a parameter, so an injected misspelt name is caught.
+    """
+    found = {}
+    for name, value in namespace.items():
+        if name.startswith("_") or name in _IPYTHON_NAMES:
+            continue
+        if isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)):
+            continue
+        found[name] = value
+    return found
+
+
+def check_notebook_parameters(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the parameters defined in a notebook namespace (its ``globals()``)."""
+    return validate_params(parameters_from_namespace(namespace))
+
+
+def load_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a params YAML file; relative input paths are taken from the file's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"params file {str(path)!r} does not exist; pass the path of a YAML file in params/.")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        line = str(error).splitlines()[0]
+        raise ParamsError(f"params file {path.name} is not valid YAML ({line}); expected name: value lines.") from None
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        raise ParamsError(
+            f"params file {path.name} must hold a mapping of name: value; found a {type(values).__name__}."
+        )
+    values = dict(values)
+    for key in PATH_PARAMETERS:
+        if values.get(key):
+            candidate = Path(str(values[key])).expanduser()
+            if not candidate.is_absolute():
+                values[key] = str((path.parent / candidate).resolve())
+    return values
+
+
+#: parameters that hold file paths (resolved against a params file's folder).
+PATH_PARAMETERS = ("input_table",)

@@ -1,0 +1,339 @@
+"""Run the analysis notebook with papermill and turn it into a self-contained HTML report.
+
+Also holds what the notebook needs to describe itself: timings, package versions, the
+machine-readable results (the per-report JSON, a public interface documented in the
+README) and HTML tables with every data string escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from degtools.errors import DegtoolsError, InputError, ParamsError
+from degtools.params import validate_params
+from degtools.tables import read_de_table, resolve_target
+
+#: bump only with a documented, backwards-compatible change of the JSON fields.
+RESULTS_SCHEMA_VERSION = 1
+
+#: packages whose versions every report records.
+RECORDED_PACKAGES = (
+    "degtools", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn",
+    "papermill", "nbconvert", "ipykernel",
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analysis.ipynb"
+
+
+class ReportError(DegtoolsError):
+    """The notebook failed while rendering a report."""
+
+    def __init__(self, message: str, *, user_error: bool = False, notebook: Path | None = None):
+        super().__init__(message)
+        self.user_error = user_error
+        self.notebook = notebook
+
+
+class Timings:
+    """Seconds spent per step, recorded with ``with timings.step("name"):``."""
+
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str):
+        """Time the enclosed block and add it to ``name``."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    def as_dict(self) -> dict[str, float]:
+        """Per-step seconds plus ``total`` since this object was made."""
+        return {**{k: round(v, 3) for k, v in self.seconds.items()},
+                "total": round(time.perf_counter() - self._start, 3)}
+
+
+def package_versions() -> dict[str, str]:
+    """Python and the versions of the packages a report depends on."""
+    versions = {"python": platform.python_version()}
+    for package in RECORDED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def dataset_name_from_path(path: str | Path) -> str:
+    """Report name of a table: its file name up to the first dot (``GSE15852.top.table.tsv`` -> ``GSE15852``)."""
+    name = Path(path).name.split(".")[0]
+    return safe_file_part(name) or "table"
+
+
+def safe_file_part(text: str) -> str:
+    """Keep letters, digits, ``-``, ``_`` and ``.``; anything else becomes ``_``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("._")
+
+
+def report_stem(params: dict[str, Any]) -> str:
+    """``<dataset>_<target>``: the file name (without suffix) of a report."""
+    dataset = params["dataset_name"] or dataset_name_from_path(params["input_table"] or "GSE15852")
+    return f"{safe_file_part(dataset)}_{safe_file_part(params['target'])}"
+
+
+def html_table(frame: pd.DataFrame, *, digits: int = 3, index: bool = False):
+    """An escaped HTML table for the report (every string in the data is escaped)."""
+    from IPython.display import HTML
+
+    def fmt(value: float) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        magnitude = abs(value)
+        if magnitude != 0 and (magnitude < 10 ** -digits or magnitude >= 10**6):
+            return f"{value:.{digits - 1}e}"
+        return f"{value:.{digits}f}"
+
+    markup = frame.to_html(index=index, escape=True, float_format=fmt, na_rep="", classes="degtools-table",
+                           border=0)
+    return HTML(markup)
+
+
+def markdown(text: str, **values: Any):
+    """Markdown for the report, with every substituted value HTML-escaped."""
+    from IPython.display import Markdown
+
+    escaped = {key: html.escape(str(value)) for key, value in values.items()}
+    return Markdown(text.format(**escaped))
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def model_entries(comparison) -> list[dict[str, Any]]:
+    """The JSON ``models`` list: one entry per model with CV and test metrics."""
+    entries = []
+    for result in comparison.results:
+        cv = result.cv_summary()
+        entries.append(
+            {
+                "name": result.name,
+                "cv": {key: _finite_or_none(value) for key, value in cv.items()},
+                "test": {key: _finite_or_none(value) for key, value in result.test.items()},
+                "fit_seconds": round(result.fit_seconds, 4),
+                "cv_seconds": round(result.cv_seconds, 4),
+            }
+        )
+    return entries
+
+
+def build_results(*, params, table, design, comparison, timings: Timings) -> dict[str, Any]:
+    """The per-report JSON (see README, "The report JSON")."""
+    return {
+        "schema_version": RESULTS_SCHEMA_VERSION,
+        "dataset": params["dataset_name"] or dataset_name_from_path(table.path),
+        "target": design.target_label,
+        "parameters": {name: value for name, value in params.items() if name != "results_json"},
+        "input": {
+            "path": str(table.path),
+            "sha256": table.sha256,
+            "rows": int(design.rows_total),
+            "rows_used": int(design.rows_used),
+            "tool": table.tool,
+            "columns": dict(table.column_map),
+        },
+        "features": [design.feature_labels[feature] for feature in design.features],
+        "split": {"train": len(design.X_train), "test": len(design.X_test), "cv_folds": comparison.cv_folds,
+                  "seed": comparison.seed},
+        "versions": package_versions(),
+        "models": model_entries(comparison),
+        "best_model": comparison.best_name,
+        "timings": timings.as_dict(),
+    }
+
+
+def write_results(results: dict[str, Any], path: str | Path) -> Path | None:
+    """Write the results JSON (atomically) if ``path`` is set."""
+    if not path:
+        return None
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def export_html(notebook_path: Path, *, with_code: bool = False, title: str = "degtools report") -> str:
+    """Render an executed notebook with the offline template (no CDN, code hidden unless asked)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    notebook.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="degtools",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=not with_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(notebook)
+    return body
+
+
+@contextmanager
+def _stderr_to(path: Path):
+    """Send this process's (and so the kernel's) stderr to ``path`` while papermill runs.
+
+    The kernel inherits file descriptor 2; its start-up chatter belongs in a log, not on
+    the user's terminal.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _error_line(error: Exception) -> tuple[str, bool]:
+    """One line for a failed notebook, and whether it was the user's input/parameters."""
+    ename = getattr(error, "ename", type(error).__name__)
+    evalue = str(getattr(error, "evalue", error)).strip().splitlines()
+    line = f"{ename}: {evalue[0] if evalue else ''}"
+    return line, ename in ("InputError", "ParamsError")
+
+
+def render_report(
+    values: dict[str, Any],
+    *,
+    out_dir: str | Path = "reports",
+    with_code: bool = False,
+    notebook: str | Path | None = None,
+) -> tuple[Path, Path]:
+    """Execute the notebook for ``values`` and write ``<dataset>_<target>.html`` and ``.json``.
+
+    Parameters are checked (and the table's header read) before a kernel starts. Files are
+    written under temporary names and renamed at the end, so a failure never replaces a
+    previous good report; a failed run leaves ``<stem>.failed.ipynb`` to look at.
+
+    Raises
+    ------
+    ParamsError, InputError
+        Bad parameters or input, before anything runs.
+    ReportError
+        If a notebook cell failed.
+    """
+    import papermill
+
+    params = validate_params(values)
+    if params["input_table"]:
+        params["input_table"] = str(Path(params["input_table"]).expanduser().resolve())
+    table = read_de_table(params["input_table"])
+    resolve_target(table, params["target"])
+    notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
+    if not notebook.is_file():
+        raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = report_stem(params)
+    html_path, json_path = out_dir / f"{stem}.html", out_dir / f"{stem}.json"
+    failed_path = out_dir / f"{stem}.failed.ipynb"
+    work = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
+    try:
+        executed = work / f"{stem}.ipynb"
+        run_params = {**params, "results_json": str(work / f"{stem}.json")}
+        log_path = work / f"{stem}.log"
+        try:
+            with _stderr_to(log_path):
+                papermill.execute_notebook(
+                    str(notebook), str(executed), parameters=run_params, kernel_name="python3",
+                    cwd=str(notebook.parent), progress_bar=False, log_output=False,
+                )
+        except papermill.PapermillExecutionError as error:
+            line, user_error = _error_line(error)
+            shutil.copyfile(executed, failed_path)
+            shutil.copyfile(log_path, failed_path.with_suffix(".log"))
+            raise ReportError(line, user_error=user_error, notebook=failed_path) from None
+        page = export_html(executed, with_code=with_code, title=f"degtools report: {stem}")
+        (work / f"{stem}.html").write_text(page, encoding="utf-8")
+        os.replace(work / f"{stem}.html", html_path)
+        os.replace(work / f"{stem}.json", json_path)
+        failed_path.unlink(missing_ok=True)
+        failed_path.with_suffix(".log").unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return html_path, json_path
+
+
+
+def comparison_table(comparison) -> pd.DataFrame:
+    """The model comparison as shown in the report: ``mean ± sd`` strings for CV, plain test metrics."""
+    table = comparison.table()
+
+    def pm(mean: pd.Series, sd: pd.Series) -> list[str]:
+        return [f"{m:.3f} ± {s:.3f}" for m, s in zip(mean, sd)]
+
+    shown = pd.DataFrame(
+        {
+            "model": [name + (" (best)" if name == comparison.best_name else "") for name in table["model"]],
+            "CV R²": pm(table["CV R²"], table["CV R² sd"]),
+            "CV RMSE": pm(table["CV RMSE"], table["CV RMSE sd"]),
+            "CV MAE": pm(table["CV MAE"], table["CV MAE sd"]),
+            "test R²": table["test R²"],
+            "test MSE": table["test MSE"],
+            "test RMSE": table["test RMSE"],
+            "test MAE": table["test MAE"],
+            "fit (s)": table["fit s"],
+            "CV (s)": table["CV s"],
+        }
+    )
+    return shown
+
+
+def model_descriptions() -> pd.DataFrame:
+    """The compared models and what each does."""
+    from degtools.models import describe_models
+
+    return describe_models()
+
+
+def methods_table(results: dict[str, Any]) -> pd.DataFrame:
+    """Parameters, input, seed, versions and timings as one two-column table."""
+    rows = [("parameter: " + name, value) for name, value in results["parameters"].items()]
+    rows += [
+        ("input path", results["input"]["path"]),
+        ("input sha256", results["input"]["sha256"]),
+        ("input rows / used", f"{results['input']['rows']} / {results['input']['rows_used']}"),
+        ("detected tool", results["input"]["tool"]),
+        ("train / test rows", f"{results['split']['train']} / {results['split']['test']}"),
+        ("cross-validation", f"{results['split']['cv_folds']}-fold KFold, shuffled, seed {results['split']['seed']}"),
+    ]
+    rows += [("version: " + package, version) for package, version in results["versions"].items()]
+    rows += [("seconds: " + step, f"{seconds:.2f}") for step, seconds in results["timings"].items()]
+    return pd.DataFrame(rows, columns=["item", "value"]).astype(str)
