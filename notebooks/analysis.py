@@ -43,6 +43,7 @@ results_json: str = ""  # write the machine-readable results here; empty: not wr
 
 # %%
 # Check every parameter (papermill only warns on a misspelt name), read the table, find the target.
+# %matplotlib inline
 import degtools
 from degtools import interpret, plots, report
 

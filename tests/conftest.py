@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -25,9 +24,6 @@ SHARED_TABLES = {
     "edgeR": DATA / "LN_vs_healthy_edgeR_results.csv",
     "yeast": DATA / "yeast_conB_vs_conA_deseq2_results.csv",
 }
-
-os.environ.setdefault("MPLBACKEND", "Agg")
-
 
 @pytest.fixture(autouse=True)
 def _close_figures():

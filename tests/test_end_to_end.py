@@ -1,0 +1,137 @@
+"""End to end: the CLI runs the notebook via papermill on a slice of a real table and writes HTML + JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from degtools.cli import main
+from degtools.models import DEFAULT_MODELS
+from tests.conftest import DEMO, ROOT, SHARED_TABLES
+
+SECTIONS = ("Data overview", "Preparation", "Models", "Evaluation", "Best model", "Feature contributions",
+            "Genes", "Methods and reproducibility")
+EXTERNAL = re.compile(
+    r"<(?:script|img|iframe|source)\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//|<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//"
+    r"|url\(\s*[\"']?(?:https?:)?//|@import\s+[\"'](?:https?:)?//",
+    re.I,
+)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """One small report of the demo table (600 random rows), rendered by the CLI."""
+    out = tmp_path_factory.mktemp("reports")
+    status = main(["report", "--target", "logFC", "--out", str(out), "-p", "max_rows", "600", "-p", "top_n", "5"])
+    assert status == 0
+    html = (out / "GSE15852_logFC.html").read_text(encoding="utf-8")
+    results = json.loads((out / "GSE15852_logFC.json").read_text(encoding="utf-8"))
+    return out, html, results
+
+
+def test_report_has_every_section_and_a_linked_table_of_contents(rendered):
+    _, html, _ = rendered
+    for section in SECTIONS:
+        anchor = section.replace(" ", "-")
+        assert f'id="{anchor}"' in html, f"section {section!r} missing"
+        assert f'href="#{anchor}"' in html, f"table of contents does not link {section!r}"
+    assert "<title>degtools report: GSE15852_logFC</title>" in html
+
+
+def test_comparison_table_lists_all_seven_models(rendered):
+    _, html, results = rendered
+    assert len(DEFAULT_MODELS) == 7
+    for model in DEFAULT_MODELS:
+        assert f"<td>{model}" in html
+    assert [entry["name"] for entry in results["models"]] == list(DEFAULT_MODELS)
+
+
+def test_html_has_no_error_output_no_code_and_no_external_resource(rendered):
+    _, html, _ = rendered
+    assert "jp-OutputArea-output jp-RenderedText" not in html or "application/vnd.jupyter.stderr" not in html.split(
+        "</style>")[-1]
+    assert "Traceback" not in html and "Error" not in html.split("</style>")[-1].replace("Errors", "")
+    assert "Warning" not in html.split("</style>")[-1]
+    assert not EXTERNAL.search(html)
+    assert 'class="jp-CodeMirrorEditor' not in html
+    assert html.count("data:image/png;base64,") >= 5
+
+
+def test_json_holds_every_documented_field_with_finite_metrics(rendered):
+    _, _, results = rendered
+    assert results["input"]["sha256"] == "fe06076488ab44f36944cdf20f3baadc5ea4fbfaf0e022d00c010803f7b20570"
+    assert results["input"]["rows"] == 22283 and results["input"]["rows_used"] == 600
+    assert results["parameters"]["max_rows"] == 600 and "results_json" not in results["parameters"]
+    assert results["versions"]["scikit-learn"]
+    for entry in results["models"]:
+        assert set(entry["cv"]) == {"r2_mean", "r2_sd", "rmse_mean", "rmse_sd", "mae_mean", "mae_sd"}
+        assert set(entry["test"]) == {"r2", "mse", "rmse", "mae"}
+        values = [*entry["cv"].values(), *entry["test"].values(), entry["fit_seconds"]]
+        assert all(isinstance(v, float) and math.isfinite(v) for v in values), entry
+    best = max((e for e in results["models"] if e["name"] != "DummyRegressor"), key=lambda e: e["cv"]["r2_mean"])
+    assert results["best_model"] == best["name"]
+    assert results["timings"]["total"] >= results["timings"]["models"] > 0
+
+
+def test_unknown_target_exits_2_with_choices_and_keeps_the_previous_report(rendered, capsys):
+    out, html, _ = rendered
+    status = main(["report", "--target", "logFCC", "--out", str(out)])
+    message = capsys.readouterr().err.strip()
+    assert status == 2
+    assert message.count("\n") == 0
+    assert "target 'logFCC' is not a numeric column of GSE15852.top.table.tsv" in message
+    assert "valid targets are" in message and "B" in message
+    assert (out / "GSE15852_logFC.html").read_text(encoding="utf-8") == html
+    assert not list(out.glob("GSE15852_logFCC*"))
+
+
+def test_missing_input_and_misspelt_parameter_exit_2(tmp_path, capsys):
+    assert main(["report", "--input", str(tmp_path / "nope.tsv"), "--target", "logFC", "--out", str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["report", "--target", "logFC", "-p", "cv_fold", "3", "--out", str(tmp_path)]) == 2
+    assert "unknown parameter 'cv_fold': did you mean 'cv_folds'?" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.html"))
+
+
+@pytest.mark.parametrize("name", ["GSE2034", "airway", "edgeR"])
+def test_other_tools_render_with_the_cli(name, tmp_path):
+    status = main(["report", "--input", str(SHARED_TABLES[name]), "--target", "logFC", "--out", str(tmp_path),
+                   "-p", "max_rows", "300", "-p", "cv_folds", "3"])
+    assert status == 0
+    results = json.loads(next(tmp_path.glob("*.json")).read_text(encoding="utf-8"))
+    assert results["input"]["rows_used"] == 300
+
+
+def _papermill(tmp_path, *params):
+    papermill = shutil.which("papermill", path=str(ROOT / ".venv" / "bin")) or shutil.which("papermill")
+    if papermill is None:
+        papermill = str(__import__("pathlib").Path(sys.executable).parent / "papermill")
+    return subprocess.run(
+        [papermill, "analysis.ipynb", str(tmp_path / "out.ipynb"), "-k", "python3", *params],
+        cwd=ROOT / "notebooks", capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_papermill_stops_in_the_first_cell_on_a_misspelt_parameter(tmp_path):
+    run = _papermill(tmp_path, "-p", "targte", "B")
+    assert run.returncode != 0
+    assert "ParamsError: unknown parameter 'targte': did you mean 'target'?" in run.stderr
+    notebook = json.loads((tmp_path / "out.ipynb").read_text(encoding="utf-8"))
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    failed = [i for i, cell in enumerate(code) if any(o.get("output_type") == "error" for o in cell["outputs"])]
+    tags = [cell["metadata"].get("tags", []) for cell in code]
+    # parameters, injected-parameters, then the first real cell: that is where it stops
+    assert failed == [tags.index(["injected-parameters"]) + 1]
+
+
+def test_papermill_runs_with_only_a_target_on_a_copied_table(tmp_path):
+    table = tmp_path / "slice.tsv"
+    table.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:301]), encoding="utf-8")
+    run = _papermill(tmp_path, "-p", "input_table", str(table), "-p", "target", "B", "-p", "cv_folds", "3")
+    assert run.returncode == 0, run.stderr[-2000:]
