@@ -1,0 +1,86 @@
+"""Benchmark: the default report against a plain scikit-learn run of the user's six models.
+
+Prints wall time and peak memory of (a) `degtools report` on the bundled demo table and (b) a plain
+script that reads the same table with pandas and runs the six models (linear, decision tree,
+random forest, gradient boosting, SVR, KNN) at default settings with 5-fold CV and one test, so the
+pipeline's overhead is a ratio measured in one run. Also prints per-model fit/CV seconds from the
+report's JSON. Target: the report renders in under 90 s on 2 cores, and no model takes more than
+half of it.
+
+Usage: .venv/bin/python bench/bench_report.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PLAIN = r"""
+import sys, pandas as pd
+from sklearn.model_selection import train_test_split, cross_validate, KFold
+from sklearn.linear_model import LinearRegression
+from sklearn.tree import DecisionTreeRegressor
+from sklearn.ensemble import RandomForestRegressor, GradientBoostingRegressor
+from sklearn.svm import SVR
+from sklearn.neighbors import KNeighborsRegressor
+from sklearn.metrics import r2_score
+table = pd.read_csv(sys.argv[1], sep="\t")
+X = table[["adj.P.Val", "P.Value", "t", "B"]]
+y = table["logFC"]
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
+for model in (LinearRegression(), DecisionTreeRegressor(), RandomForestRegressor(), GradientBoostingRegressor(),
+              SVR(), KNeighborsRegressor()):
+    cross_validate(model, X_train, y_train, cv=KFold(5, shuffle=True, random_state=42))
+    print(type(model).__name__, round(r2_score(y_test, model.fit(X_train, y_train).predict(X_test)), 3))
+"""
+
+
+# A fresh wrapper process per command, so each peak RSS covers only that command's process tree.
+WRAPPER = (
+    "import resource, subprocess, sys; run = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    "sys.stdout.write(run.stdout); sys.stderr.write(run.stderr); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(run.returncode)"
+)
+
+
+def _run(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) of the largest process of the command's tree, and its stdout."""
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if run.returncode != 0:
+        raise SystemExit(f"{command[0]} failed:\n{run.stderr[-2000:]}")
+    peak_kb = int(run.stderr.strip().splitlines()[-1])
+    return seconds, peak_kb / 1024, run.stdout
+
+
+def main() -> None:
+    """Run both and print the figures."""
+    demo = ROOT / "degtools" / "data" / "GSE15852.top.table.tsv"
+    degtools = Path(sys.executable).parent / "degtools"
+    with tempfile.TemporaryDirectory() as out:
+        plain_s, plain_mb, plain_out = _run([sys.executable, "-c", PLAIN, str(demo)])
+        report_s, report_mb, _ = _run([str(degtools), "report", "--target", "logFC", "--out", out])
+        results = json.loads((Path(out) / "GSE15852_logFC.json").read_text())
+    print(f"plain scikit-learn, six models, defaults, 5-fold CV + test: {plain_s:6.1f} s, peak {plain_mb:6.0f} MB")
+    print(plain_out.strip())
+    print(f"degtools report (papermill + nbconvert, demo table):      {report_s:6.1f} s, peak {report_mb:6.0f} MB")
+    print(f"ratio report / plain: {report_s / plain_s:.2f}x   target: report < 90 s -> "
+          f"{'OK' if report_s < 90 else 'MISSED'}")
+    print("\nper model (from the report JSON):")
+    total = results["timings"]["total"]
+    for entry in results["models"]:
+        spent = entry["fit_seconds"] + entry.get("cv_seconds", 0.0)
+        print(f"  {entry['name']:<28} fit {entry['fit_seconds']:7.2f} s   CV {entry.get('cv_seconds', 0):7.2f} s"
+              f"   {100 * spent / report_s:5.1f}% of the report")
+    print(f"notebook steps: {results['timings']}  (notebook total {total:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
