@@ -259,7 +259,7 @@ def render_report(
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
         raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = report_stem(params)
     html_path, json_path = out_dir / f"{stem}.html", out_dir / f"{stem}.json"
@@ -280,6 +280,9 @@ def render_report(
             shutil.copyfile(executed, failed_path)
             shutil.copyfile(log_path, failed_path.with_suffix(".log"))
             raise ReportError(line, user_error=user_error, notebook=failed_path) from None
+        if not (work / f"{stem}.json").is_file():
+            raise ReportError(f"the notebook {notebook.name} ran but wrote no results JSON; is it degtools' own "
+                              "analysis notebook?")
         page = export_html(executed, with_code=with_code, title=f"degtools report: {stem}")
         (work / f"{stem}.html").write_text(page, encoding="utf-8")
         os.replace(work / f"{stem}.html", html_path)

@@ -135,3 +135,10 @@ def test_papermill_runs_with_only_a_target_on_a_copied_table(tmp_path):
     table.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:301]), encoding="utf-8")
     run = _papermill(tmp_path, "-p", "input_table", str(table), "-p", "target", "B", "-p", "cv_folds", "3")
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_relative_output_folder_works_from_any_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--target", "B", "--out", "out", "-p", "max_rows", "200", "-p", "cv_folds", "2"]) == 0
+    assert (tmp_path / "out" / "GSE15852_B.html").is_file() and (tmp_path / "out" / "GSE15852_B.json").is_file()
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == []
