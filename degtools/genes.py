@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
-from degtools.tables import DETable
+
+if TYPE_CHECKING:  # tables imports this module; the type is only needed for annotations
+    from degtools.tables import DETable
 
 MULTI_GENE_SEPARATOR = "///"
 
@@ -61,3 +66,75 @@ def apply_id_map(table: DETable, mapping: dict[str, str]) -> DETable:
         column_map = {**table.column_map, "symbol (from id_map)": "symbol"}
     notes = [*table.notes, f"id_map gave a symbol to {int(mapped.notna().sum()):,} of {len(data):,} IDs"]
     return replace(table, data=data, column_map=column_map, notes=notes)
+
+
+#: a gene symbol: letters first, then letters, digits, '-', '.', '_' or '@' (e.g. TP53, HLA-DRB1,
+#: C1orf112, Mt-co1, RP11-34P13.7); several joined by '///' count too.
+_SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9._@-]{0,24}(\s*///\s*[A-Za-z][A-Za-z0-9._@-]{0,24})*$")
+#: identifiers that look like symbols but are IDs: Ensembl, RefSeq, Affymetrix probes, Entrez numbers.
+_NOT_SYMBOL = re.compile(r"^(ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|[NX][MR]_\d+(\.\d+)?|.*_(x_|s_|a_)?at|\d+|FBgn\d+)$")
+
+
+def looks_like_symbols(values: pd.Series, *, share: float = 0.8) -> bool:
+    """Whether most non-empty values of a text column look like gene symbols (not IDs or prose)."""
+    present = values.dropna().astype(str).str.strip()
+    present = present[present.ne("")]
+    if present.empty:
+        return False
+    sample = present.head(2000)
+    symbol_like = sample.str.match(_SYMBOL) & ~sample.str.match(_NOT_SYMBOL)
+    return bool(symbol_like.mean() >= share)
+
+
+def count_duplicates(data: pd.DataFrame) -> dict[str, int]:
+    """Rows repeating an earlier ID or symbol, and rows naming several genes (``A /// B``)."""
+    counts: dict[str, int] = {}
+    for column in ("gene_id", "symbol"):
+        if column in data:
+            values = data[column].dropna().astype(str)
+            values = values[values.str.strip().ne("")]
+            counts[column] = int(values.duplicated().sum())
+    if "symbol" in data:
+        counts["multi_gene_symbols"] = int(
+            data["symbol"].dropna().astype(str).str.contains(MULTI_GENE_SEPARATOR, regex=False).sum()
+        )
+    return counts
+
+
+def collapse_score(table: DETable) -> tuple[pd.Series, str]:
+    """Per-row score used to pick one row per gene, and its description.
+
+    |statistic| if the table has one, else -log10(p-value), else |logFC|.
+    """
+    data = table.data
+    if "stat" in data:
+        return data["stat"].abs(), f"largest |{table.display_name('stat')}|"
+    if "pvalue" in data:
+        return -np.log10(data["pvalue"].clip(lower=1e-300)), f"smallest {table.display_name('pvalue')}"
+    if "logFC" in data:
+        return data["logFC"].abs(), f"largest |{table.display_name('logFC')}|"
+    raise InputError(
+        f"collapse needs a statistic, a p-value or a fold change in {table.path.name}; none was found. "
+        "Map one with column_map or leave collapse off."
+    )
+
+
+def collapse_genes(table: DETable) -> DETable:
+    """A copy of ``table`` with one row per gene: the row with the largest |statistic|.
+
+    Genes are keyed by symbol when the table has symbols (rows without one are kept as they
+    are), else by ID. Ties and missing scores keep the first row in file order.
+    """
+    key_column = "symbol" if "symbol" in table.data else "gene_id"
+    data = table.data
+    score, described = collapse_score(table)
+    keys = data[key_column].astype("string").str.strip()
+    has_key = keys.notna() & keys.ne("")
+    order = pd.DataFrame({"key": keys, "score": score.fillna(-np.inf), "row": np.arange(len(data))})
+    ranked = order[has_key.to_numpy()].sort_values(["score", "row"], ascending=[False, True], kind="mergesort")
+    keep_rows = set(ranked.drop_duplicates("key", keep="first")["row"]) | set(order.loc[~has_key.to_numpy(), "row"])
+    keep = np.isin(np.arange(len(data)), sorted(keep_rows))
+    collapsed = data.loc[keep].reset_index(drop=True)
+    note = (f"collapse: {len(data):,} rows -> {len(collapsed):,} (one row per "
+            f"{table.display_name(key_column)}, the one with the {described})")
+    return replace(table, data=collapsed, notes=[*table.notes, note])
