@@ -733,7 +733,7 @@ def _choose_symbols(data: pd.DataFrame, column_map: dict[str, str], text_columns
 
 
 def _rename(column_map: dict[str, str], data: pd.DataFrame, original: str, canonical: str) -> None:
-    data.rename(columns={column_map[original]: canonical}, inplace=True)
+    data.columns = [canonical if column == column_map[original] else column for column in data.columns]
     column_map[original] = canonical
 
 
@@ -810,6 +810,7 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
     text_columns: list[str] = []
     raw_numbers: list[str] = []
     na_counts: dict[str, int] = {}
+    comma_columns: list[str] = []
     decimal_comma = source.get("separator") in ("semicolon", "tab", "whitespace")
     for original in cells.columns:
         text = cells[original].str.strip()
@@ -820,7 +821,7 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
         if canonical not in IDENTIFIER_COLUMNS and _normalise(original) not in ANNOTATION_HEADERS:
             numbers, converted = _to_numbers(text, decimal_comma=decimal_comma)
             if converted:
-                notes.append(f"{original}: decimal commas read as decimal points")
+                comma_columns.append(original)
         if numbers is not None:
             infinite = np.isinf(numbers)
             if infinite.any():
@@ -833,6 +834,8 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
             columns[canonical] = text.where(present, None)
             text_columns.append(original)
     data = pd.DataFrame(columns, index=pd.RangeIndex(len(cells)))
+    if comma_columns:
+        notes.append(f"decimal commas read as decimal points in {', '.join(comma_columns)}")
     column_map = dict(mapping)
     originals = list(cells.columns)
     tool, stat_kind, mean_scale, tool_notes = detect_tool(originals, data, raw_numbers)
@@ -964,7 +967,7 @@ def check_target_values(table: DETable, target: str) -> None:
         )
     if values.nunique() < 2:
         raise InputError(
-            f"target {label!r} in {table.path.name} is constant ({values.iloc[0]!r}); "
+            f"target {label!r} in {table.path.name} is constant ({float(values.iloc[0]):g}); "
             "a constant cannot be predicted. Choose another target."
         )
     if len(values) < MIN_ROWS:
