@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -26,19 +27,40 @@ def split_symbols(symbol: str | None) -> list[str]:
 
 
 def read_id_map(path: str | Path) -> dict[str, str]:
-    """Read a two-column file (ID, symbol; comma or tab separated, with a header) into a dict.
+    """Read a two-column file (ID, symbol; comma, tab, semicolon or space separated, with a header).
 
     Rows with an empty symbol are skipped; for an ID listed twice the first symbol wins.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not text, or does not have two columns.
     """
+    from degtools.tables import sniff_separator
+
     path = Path(path)
     if not path.is_file():
         raise InputError(f"id_map file {str(path)!r} does not exist; expected a two-column ID,symbol file.")
-    frame = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
-    if frame.shape[1] < 2:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if "\x00" in text or len(lines) < 2:
         raise InputError(
-            f"id_map file {path.name} has {frame.shape[1]} column; expected two (ID, symbol), "
-            "separated by a comma or a tab."
+            f"id_map file {path.name} has no data rows or is not UTF-8 text; expected a header line and "
+            "one 'ID, symbol' line per gene."
         )
+    try:
+        separator = sniff_separator(lines[:200])
+    except InputError:
+        raise InputError(
+            f"id_map file {path.name} has 1 column; expected two (ID, symbol), "
+            "separated by a comma or a tab."
+        ) from None
+    frame = pd.read_csv(io.StringIO("\n".join(lines)), sep=r"\s+" if separator == " " else separator, dtype=str,
+                        keep_default_na=False, on_bad_lines="skip", engine="python")
     ids, symbols = frame.iloc[:, 0].str.strip(), frame.iloc[:, 1].str.strip()
     keep = ids.ne("") & symbols.ne("")
     mapping: dict[str, str] = {}
