@@ -485,3 +485,48 @@ def test_copied_table_with_other_suffix_is_read_by_content(tmp_path):
     copy = tmp_path / "results.dat"
     shutil.copyfile(CORPUS / "pydeseq2_results.csv.xz", copy)
     assert read_de_table(copy).tool == "PyDESeq2"
+
+
+# --------------------------------------------------------------------------------------------
+# The notebook: reader parameters reach read_de_table; bad input stops the first data cell
+# --------------------------------------------------------------------------------------------
+
+
+def test_report_shows_the_reader_record(tmp_path):
+    from degtools.report import render_report
+
+    html_path, json_path = render_report(
+        {"input_table": str(CORPUS / "ids_only.csv"), "id_map": str(CORPUS / "id_map.tsv"), "collapse": True,
+         "cv_folds": 2, "top_n": 3},
+        out_dir=tmp_path,
+    )
+    page = html_path.read_text(encoding="utf-8")
+    assert "What the reader detected" in page and "id_map gave a symbol to 30 of 40 IDs" in page
+    reader = json.loads(json_path.read_text(encoding="utf-8"))["input"]["reader"]
+    assert reader["tool"] == "PyDESeq2" and reader["symbol_column"] == "symbol (from id_map)"
+    assert reader["rows"] == 40 and reader["warnings"] == []
+
+
+def test_notebook_stops_in_its_first_data_cell_with_the_input_error(tmp_path):
+    import nbformat
+    import papermill
+
+    from degtools.report import DEFAULT_NOTEBOOK
+
+    out = tmp_path / "failed.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError) as caught:
+        papermill.execute_notebook(
+            str(DEFAULT_NOTEBOOK), str(out), parameters={"input_table": str(CORPUS / "bad_no_statistics.csv")},
+            kernel_name="python3", progress_bar=False, cwd=str(DEFAULT_NOTEBOOK.parent),
+        )
+    assert caught.value.ename == "InputError"
+    assert "no DE statistic column I recognise" in caught.value.evalue
+    notebook = nbformat.read(out, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    parameters = next(i for i, cell in enumerate(code) if "parameters" in cell.metadata.get("tags", []))
+    failed = next(i for i, cell in enumerate(code) if any(o.get("output_type") == "error" for o in cell.outputs))
+    first_data = next(i for i, cell in enumerate(code) if i > parameters
+                      and "injected-parameters" not in cell.metadata.get("tags", []))
+    assert failed == first_data
+    error = next(o for o in code[failed].outputs if o.get("output_type") == "error")
+    assert error["traceback"] == [f"InputError: {caught.value.evalue}"]
