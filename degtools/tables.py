@@ -22,6 +22,7 @@ import lzma
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -311,7 +312,7 @@ def _unwrap(path: Path, payload: bytes, source: dict[str, str]) -> tuple[str, by
         if kind in _DECOMPRESS:
             try:
                 payload = _DECOMPRESS[kind](payload)
-            except (OSError, EOFError, lzma.LZMAError, ValueError) as error:
+            except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as error:
                 raise InputError(
                     f"{path.name} looks {kind}-compressed but could not be decompressed ({error}); "
                     "expected a complete compressed file: download it again or pass the uncompressed table."
@@ -336,7 +337,7 @@ def _unwrap(path: Path, payload: bytes, source: dict[str, str]) -> tuple[str, by
             )
         try:
             payload = archive.read(members[0])
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError) as error:
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError, zlib.error) as error:
             raise InputError(
                 f"{path.name}: the member {members[0]} could not be extracted ({error}); "
                 "unzip it yourself and pass the table's path."
@@ -347,6 +348,11 @@ def _unwrap(path: Path, payload: bytes, source: dict[str, str]) -> tuple[str, by
 
 def _decode(path: Path, payload: bytes, source: dict[str, str]) -> str:
     """The text of a table file, refusing binary content and HTML pages."""
+    if payload.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            f"{path.name} is an old-style Excel .xls workbook (or another OLE2 file); expected .xlsx or a text "
+            "table: open it in Excel/LibreOffice and save it as .xlsx or .csv."
+        )
     if payload.startswith((b"\xff\xfe", b"\xfe\xff")):
         text, source["encoding"] = payload.decode("utf-16", errors="replace"), "UTF-16"
     else:
@@ -651,6 +657,24 @@ def _to_numbers(text: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series | No
     return None, False
 
 
+#: share of cells in a statistic column that may be non-numbers before the column is refused.
+MAX_JUNK_SHARE = 0.1
+
+
+def _numbers_despite_junk(path: Path, original: str, canonical: str, text: pd.Series,
+                          present: pd.Series) -> pd.Series:
+    """Numbers of a statistic column holding a few non-number cells; refuse it if they are many."""
+    numbers = pd.to_numeric(text.where(present, None), errors="coerce").astype(float)
+    junk = present & numbers.isna()
+    if junk.sum() <= MAX_JUNK_SHARE * max(int(present.sum()), 1):
+        return numbers
+    examples = ", ".join(repr(value[:20]) for value in text[junk].unique()[:3])
+    raise InputError(
+        f"{path.name}: column {original!r} ({canonical}) holds {int(junk.sum()):,} values that are not numbers "
+        f"(e.g. {examples}); expected numbers: fix those cells, or map another column with column_map."
+    )
+
+
 def _significant_digits(text: str) -> int:
     mantissa = re.split(r"[eE]", text.strip().lstrip("-"))[0].replace(".", "").lstrip("0")
     return len(mantissa)
@@ -697,7 +721,7 @@ def detect_tool(
         geo2r_order = headers[:3] == ["ID", "adj.P.Val", "P.Value"]
         if {"Gene.symbol", "Gene.title"} & columns or geo2r_order:
             return "limma (GEO2R)", kind, mean_scale, notes
-        if "mean_expr" in data and data["mean_expr"].min() < 0:
+        if "mean_expr" in data and pd.api.types.is_numeric_dtype(data["mean_expr"]) and data["mean_expr"].min() < 0:
             notes.append("AveExpr has negative values, as voom's log2-CPM does (not microarray intensities)")
             return "limma-voom", kind, mean_scale, notes
         return "limma (topTable)", kind, mean_scale, notes
@@ -818,10 +842,16 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
         present = ~text.isin(NA_TOKENS)
         na_counts[original] = int((~present).sum())
         numbers = None
-        if canonical not in IDENTIFIER_COLUMNS and _normalise(original) not in ANNOTATION_HEADERS:
+        if (canonical not in IDENTIFIER_COLUMNS and original != ROW_NAMES
+                and _normalise(original) not in ANNOTATION_HEADERS):
             numbers, converted = _to_numbers(text, decimal_comma=decimal_comma)
             if converted:
                 comma_columns.append(original)
+        if numbers is None and canonical in STATISTIC_COLUMNS:
+            numbers = _numbers_despite_junk(path, original, canonical, text, present)
+            if numbers is not None:
+                notes.append(f"{original}: {int((present & numbers.isna()).sum()):,} values that are not numbers "
+                             "set to missing")
         if numbers is not None:
             infinite = np.isinf(numbers)
             if infinite.any():

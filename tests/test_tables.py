@@ -530,3 +530,52 @@ def test_notebook_stops_in_its_first_data_cell_with_the_input_error(tmp_path):
     assert failed == first_data
     error = next(o for o in code[failed].outputs if o.get("output_type") == "error")
     assert error["traceback"] == [f"InputError: {caught.value.evalue}"]
+
+
+def test_pandas_index_column_is_not_a_feature(tmp_path):
+    path = tmp_path / "pandas_index.csv"
+    frame = pd.DataFrame({"gene": [f"G{i}" for i in range(40)], "log2FoldChange": np.linspace(-2, 2, 40),
+                          "pvalue": np.linspace(0.001, 1, 40)})
+    frame.to_csv(path)  # writes the 0..39 index under an empty header
+    table = read_de_table(path)
+    assert table.column_map[ROW_NAMES] == ROW_NAMES and table.column_map["gene"] == "gene_id"
+    assert table.numeric_columns == ["logFC", "pvalue"]
+
+
+def test_old_excel_and_utf16_text(tmp_path):
+    old = tmp_path / "table.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200))
+    with pytest.raises(InputError, match=r"old-style Excel .xls workbook.*save it as .xlsx or .csv"):
+        read_de_table(old)
+    unicode_text = tmp_path / "unicode.txt"
+    text = "ID\tlogFC\tP.Value\n" + "".join(f"g{i}\t{i / 10}\t0.5\n" for i in range(40))
+    unicode_text.write_bytes(text.encode("utf-16"))
+    table = read_de_table(unicode_text)
+    assert table.source["encoding"] == "UTF-16" and table.data["logFC"].iloc[3] == pytest.approx(0.3)
+
+
+def test_statistic_column_with_a_few_or_many_non_numbers(tmp_path):
+    rows = "".join(f"g{i},{i / 10},0.5\n" for i in range(40))
+    few = tmp_path / "few.csv"
+    few.write_text("ID,logFC,P.Value\n" + rows + "g40,oops,0.5\n")
+    table = read_de_table(few)
+    assert table.data["logFC"].isna().sum() == 1 and any("1 values that are not numbers" in n for n in table.notes)
+    many = tmp_path / "many.csv"
+    many.write_text("ID,logFC,P.Value\n" + "".join(f"g{i},up,0.5\n" for i in range(10)) + rows)
+    with pytest.raises(InputError, match=r"column 'logFC' \(logFC\) holds 10 values that are not numbers \(e.g. 'up'\)"):
+        read_de_table(many)
+
+
+def test_reader_parameters_are_in_the_schema():
+    from degtools.params import validate_params
+
+    params = validate_params({"collapse": "true", "column_map": "fold:logFC", "sheet": "results",
+                              "id_map": "map.tsv", "cluster": "3"})
+    assert reader_options(params) == {"column_map": "fold:logFC", "sheet": "results", "collapse": True,
+                                      "id_map": "map.tsv", "cluster": "3"}
+
+
+def test_report_command_exits_2_on_bad_input(capsys):
+    assert cli.main(["report", "--input", str(CORPUS / "bad_binary.csv"), "--out", "unused"]) == 2
+    err = capsys.readouterr().err
+    assert "bad_binary.csv holds binary data" in err and "Traceback" not in err
