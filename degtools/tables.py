@@ -243,6 +243,13 @@ class DETable:
         rows += [("warning", warning) for warning in record["warnings"]]
         return pd.DataFrame(rows, columns=["item", "value"]).astype(str)
 
+    def warnings_markdown(self) -> str:
+        """The sanity-check warnings as a markdown list (plain text: escape it before showing as HTML)."""
+        if not self.warnings:
+            return "**Sanity checks:** no warning."
+        return "\n".join(["**Sanity-check warnings** (the table was read; check these before trusting it):", ""]
+                         + [f"- ⚠ {warning}" for warning in self.warnings])
+
     def format_record(self) -> str:
         """The record as plain text: what ``degtools inspect`` prints."""
         record = self.record()

@@ -82,6 +82,9 @@ report.markdown(
 report.html_table(table.detection_table())
 
 # %%
+report.markdown("{checks}", checks=table.warnings_markdown())
+
+# %%
 report.html_table(table.describe_columns())
 
 # %%

@@ -502,6 +502,7 @@ def test_report_shows_the_reader_record(tmp_path):
     )
     page = html_path.read_text(encoding="utf-8")
     assert "What the reader detected" in page and "id_map gave a symbol to 30 of 40 IDs" in page
+    assert "Sanity checks:</strong> no warning." in page
     reader = json.loads(json_path.read_text(encoding="utf-8"))["input"]["reader"]
     assert reader["tool"] == "PyDESeq2" and reader["symbol_column"] == "symbol (from id_map)"
     assert reader["rows"] == 40 and reader["warnings"] == []
