@@ -434,10 +434,21 @@ def _split_text(path: Path, text: str, source: dict[str, str]) -> tuple[list[str
             f"{path.name} has a header but no data rows (header: {lines[0][:120]!r}); "
             "expected one row per gene or probe below the header."
         )
+    comments = 0
+    while comments < len(lines) and lines[comments].lstrip().startswith(("#", "!")):
+        comments += 1
     try:
         separator = sniff_separator(lines[:200])
     except InputError as error:
-        raise InputError(f"{path.name}: {error}; check that the file is a table and not e.g. a report.") from None
+        if not comments or len(lines) - comments < 2:
+            raise InputError(f"{path.name}: {error}; check that the file is a table and not e.g. a report.") from None
+        # comment lines ("# made by ...", GEO's "!Series_...") above the header
+        lines = lines[comments:]
+        try:
+            separator = sniff_separator(lines[:200])
+        except InputError as again:
+            raise InputError(f"{path.name}: {again}; check that the file is a table.") from None
+        source["comment_lines"] = f"{comments} skipped above the header"
     source["separator"] = SEPARATOR_NAMES[separator]
     header_line = lines[0].strip() if separator == " " else lines[0]
     if separator == " ":

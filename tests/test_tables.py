@@ -580,3 +580,12 @@ def test_report_command_exits_2_on_bad_input(capsys):
     assert cli.main(["report", "--input", str(CORPUS / "bad_binary.csv"), "--out", "unused"]) == 2
     err = capsys.readouterr().err
     assert "bad_binary.csv holds binary data" in err and "Traceback" not in err
+
+
+def test_comment_lines_above_the_header_are_skipped(tmp_path):
+    path = tmp_path / "commented.tsv"
+    path.write_text("# DESeq2 results, made 2024-01-01\n# design ~ condition\n"
+                    + (CORPUS / "edger_glmtreat.tsv").read_text())
+    table = read_de_table(path)
+    assert table.tool == "edgeR (glmTreat)" and len(table.data) == 40
+    assert table.source["comment_lines"] == "2 skipped above the header"
