@@ -1,4 +1,4 @@
-"""Gene identifiers: multi-gene symbols, and ID -> symbol maps for tables with IDs only."""
+"""Gene identifiers: symbol detection, multi-gene symbols (A /// B), duplicates, collapsing, ID -> symbol maps."""
 
 from __future__ import annotations
 
