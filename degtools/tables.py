@@ -530,6 +530,12 @@ def _split_workbook(path: Path, payload: bytes, sheet: str, source: dict[str, st
         raise InputError(
             f"{path.name}: sheet {sheet!r} has a header but no data rows; expected one row per gene below it."
         )
+    titles = 0
+    while titles < len(rows) - 2 and sum(cell != "" for cell in rows[titles]) < 2:
+        titles += 1  # title or caption rows above the header ("Table S2: DE genes")
+    if titles:
+        source["title_rows"] = f"{titles} skipped above the header"
+        rows = rows[titles:]
     header = rows[0]
     while header and header[-1] == "" and all(len(row) < len(header) or row[len(header) - 1] == "" for row in rows):
         header = header[:-1]
@@ -836,6 +842,12 @@ def read_de_table(
         header, cells = _split_text(path, _decode(path, payload, source), source)
     names = _name_columns(path, header, cells.shape[1], source)
     cells.columns = names
+    # a trailing separator on every line leaves a nameless, empty last column: drop it
+    blank = [name for name in names if name.startswith("column ") and not cells[name].str.strip().ne("").any()]
+    if blank:
+        cells = cells.drop(columns=blank)
+        names = [name for name in names if name not in blank]
+        source["empty_columns"] = f"{len(blank)} nameless empty column(s) dropped"
     missing_user = [name for name in user_map if name not in names]
     if missing_user:
         raise InputError(

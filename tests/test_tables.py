@@ -407,10 +407,10 @@ FINITE = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infin
     headers=HEADERS,
     values=st.lists(st.lists(FINITE, min_size=6, max_size=6), min_size=2, max_size=25),
     missing=st.lists(st.tuples(st.integers(0, 24), st.integers(1, 5)), max_size=5),
-    separator=st.sampled_from([",", "\t", ";"]),
+    separator=st.sampled_from([",", "\t", ";", " "]),
     quote=st.booleans(),
     crlf=st.booleans(),
-    compression=st.sampled_from(["", "gzip", "bz2", "xz"]),
+    compression=st.sampled_from(["", "gzip", "bz2", "xz", "zip"]),
 )
 def test_well_formed_tables_read_back_the_same_values(tmp_path, headers, values, missing, separator, quote,
                                                       crlf, compression):
@@ -427,7 +427,8 @@ def test_well_formed_tables_read_back_the_same_values(tmp_path, headers, values,
     text = frame.to_csv(sep=separator, index=False, na_rep="NA", float_format="%.17g",
                         quoting=1 if quote else 0, lineterminator="\r\n" if crlf else "\n")
     payload = text.encode()
-    payload = {"": lambda b: b, "gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[compression](payload)
+    payload = {"": lambda b: b, "gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress,
+               "zip": _zipped}[compression](payload)
     path = tmp_path / "table.txt"
     path.write_bytes(payload)
     table = read_de_table(path)
@@ -440,6 +441,16 @@ def test_well_formed_tables_read_back_the_same_values(tmp_path, headers, values,
         else:
             np.testing.assert_array_equal(table.data[canonical].to_numpy(dtype=float),
                                           frame[original].to_numpy(dtype=float))
+
+
+def _zipped(payload: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("table.csv", payload)
+    return buffer.getvalue()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -589,3 +600,20 @@ def test_comment_lines_above_the_header_are_skipped(tmp_path):
     table = read_de_table(path)
     assert table.tool == "edgeR (glmTreat)" and len(table.data) == 40
     assert table.source["comment_lines"] == "2 skipped above the header"
+
+
+def test_trailing_separator_and_excel_title_rows(tmp_path):
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("ID,logFC,P.Value,\n" + "".join(f"g{i},{i / 10},0.5,\n" for i in range(40)))
+    table = read_de_table(trailing)
+    assert list(table.column_map) == ["ID", "logFC", "P.Value"]
+    assert table.source["empty_columns"] == "1 nameless empty column(s) dropped"
+    frame = pd.DataFrame({"gene": [f"G{i}" for i in range(40)], "logFC": np.linspace(-1, 1, 40),
+                          "PValue": np.linspace(0.01, 1, 40), "FDR": np.linspace(0.02, 1, 40)})
+    book = tmp_path / "supplement.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        pd.DataFrame([["Table S2: differentially expressed genes"]]).to_excel(writer, index=False, header=False)
+        frame.to_excel(writer, index=False, startrow=2)
+    table = read_de_table(book)
+    assert table.tool == "edgeR (exactTest)" and len(table.data) == 40
+    assert table.source["title_rows"] == "1 skipped above the header"
