@@ -93,8 +93,12 @@ def apply_id_map(table: DETable, mapping: dict[str, str]) -> DETable:
 #: a gene symbol: letters first, then letters, digits, '-', '.', '_' or '@' (e.g. TP53, HLA-DRB1,
 #: C1orf112, Mt-co1, RP11-34P13.7); several joined by '///' count too.
 _SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9._@-]{0,24}(\s*///\s*[A-Za-z][A-Za-z0-9._@-]{0,24})*$")
-#: identifiers that look like symbols but are IDs: Ensembl, RefSeq, Affymetrix probes, Entrez numbers.
-_NOT_SYMBOL = re.compile(r"^(ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|[NX][MR]_\d+(\.\d+)?|.*_(x_|s_|a_)?at|\d+|FBgn\d+)$")
+#: identifiers that look like symbols but are IDs: Ensembl, RefSeq, Affymetrix probes, Entrez numbers,
+#: FlyBase, yeast systematic ORF names, and numbered placeholders (g1, gene2, p3, row4).
+_NOT_SYMBOL = re.compile(
+    r"^(ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|[NX][MR]_\d+(\.\d+)?|.*_(x_|s_|a_)?at|\d+|FBgn\d+"
+    r"|Y[A-P][LR]\d{3}[WC](-[A-Z])?|(g|gene|p|probe|row|id)\d+)$"
+)
 
 
 def looks_like_symbols(values: pd.Series, *, share: float = 0.8) -> bool:

@@ -780,6 +780,11 @@ def _choose_symbols(data: pd.DataFrame, column_map: dict[str, str], text_columns
     return None
 
 
+def table_id_header(column_map: Mapping[str, str]) -> str:
+    """The original header of the ID column."""
+    return next((original for original, canonical in column_map.items() if canonical == "gene_id"), ROW_NUMBERS)
+
+
 def _rename(column_map: dict[str, str], data: pd.DataFrame, original: str, canonical: str) -> None:
     data.columns = [canonical if column == column_map[original] else column for column in data.columns]
     column_map[original] = canonical
@@ -912,10 +917,10 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
         if chosen is not None:
             _rename(column_map, data, chosen, "symbol")
             notes.append(f"symbol column {chosen!r} found by its values (gene-symbol-like names)")
-        elif tool.startswith("Seurat") and "gene_id" in data:
+        elif "gene_id" in data and genes.looks_like_symbols(data["gene_id"], share=0.9):
             data["symbol"] = data["gene_id"]
             column_map = {**column_map, "(symbols = IDs)": "symbol"}
-            notes.append("Seurat row names are gene symbols: the IDs are used as symbols")
+            notes.append(f"the IDs in {table_id_header(column_map)!r} look like gene symbols: they are used as symbols")
     if "gene_id" not in data:
         notes.append("no identifier column recognised: rows are numbered instead")
         data.insert(0, "gene_id", [f"row{i + 1}" for i in range(len(data))])

@@ -33,6 +33,8 @@ def test_split_symbols():
         (["7157", "960", "1"], False),
         (["protein phosphatase 1 regulatory inhibitor", "retinol binding protein 4"], False),
         ([None, ""], False),
+        (["YBR072W", "YGR159C", "YPL081W-A"], False),
+        (["g1", "gene2", "p3", "row4"], False),
     ],
 )
 def test_looks_like_symbols(values, expected):

@@ -617,3 +617,12 @@ def test_trailing_separator_and_excel_title_rows(tmp_path):
     table = read_de_table(book)
     assert table.tool == "edgeR (exactTest)" and len(table.data) == 40
     assert table.source["title_rows"] == "1 skipped above the header"
+
+
+def test_symbol_like_ids_are_used_as_symbols(tmp_path):
+    path = tmp_path / "symbols_as_rownames.csv"
+    frame = pd.DataFrame({"log2FoldChange": np.linspace(-2, 2, 40), "pvalue": np.linspace(0.001, 1, 40)},
+                         index=[f"KRT{i}" for i in range(40)])
+    frame.to_csv(path)
+    table = read_de_table(path)
+    assert table.column_map["(symbols = IDs)"] == "symbol" and table.data["symbol"].iloc[3] == "KRT3"
