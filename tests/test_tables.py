@@ -402,7 +402,7 @@ HEADERS = st.sampled_from([
 FINITE = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False, width=64)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     headers=HEADERS,
     values=st.lists(st.lists(FINITE, min_size=6, max_size=6), min_size=2, max_size=25),
@@ -411,9 +411,10 @@ FINITE = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infin
     quote=st.booleans(),
     crlf=st.booleans(),
     compression=st.sampled_from(["", "gzip", "bz2", "xz", "zip"]),
+    id_layout=st.sampled_from(["first", "last", "row names"]),
 )
 def test_well_formed_tables_read_back_the_same_values(tmp_path, headers, values, missing, separator, quote,
-                                                      crlf, compression):
+                                                      crlf, compression, id_layout):
     import bz2
     import gzip
     import lzma
@@ -423,9 +424,16 @@ def test_well_formed_tables_read_back_the_same_values(tmp_path, headers, values,
     for row, column in missing:
         if row < len(frame) and column < len(columns):
             frame.iloc[row, column] = np.nan
-    frame.insert(0, headers[0], [f"g{i}" for i in range(len(frame))])
+    id_header = "ROWNAMESHERE" if id_layout == "row names" else headers[0]
+    frame.insert(0, id_header, [f"g{i}" for i in range(len(frame))])
+    if id_layout == "last":
+        frame = frame[[*columns, id_header]]
     text = frame.to_csv(sep=separator, index=False, na_rep="NA", float_format="%.17g",
                         quoting=1 if quote else 0, lineterminator="\r\n" if crlf else "\n")
+    if id_layout == "row names":  # R write.csv: the row-name column has an empty header
+        text = text.replace(id_header, "", 1)
+        frame = frame.rename(columns={id_header: ROW_NAMES})
+        id_header = ROW_NAMES
     payload = text.encode()
     payload = {"": lambda b: b, "gzip": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress,
                "zip": _zipped}[compression](payload)
@@ -433,10 +441,11 @@ def test_well_formed_tables_read_back_the_same_values(tmp_path, headers, values,
     path.write_bytes(payload)
     table = read_de_table(path)
     read_headers = [name for name in table.column_map if name in frame.columns]
-    assert read_headers == [headers[0], *columns]
+    assert read_headers == list(frame.columns)
+    assert table.column_map[id_header] == "gene_id"
     for original in read_headers:
         canonical = table.column_map[original]
-        if original == headers[0]:
+        if original == id_header:
             assert list(table.data[canonical]) == list(frame[original])
         else:
             np.testing.assert_array_equal(table.data[canonical].to_numpy(dtype=float),
