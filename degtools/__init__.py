@@ -3,10 +3,23 @@
 from importlib import metadata
 
 from degtools.errors import DegtoolsError, InputError, ParamsError
-from degtools.evaluate import ModelComparison, compare_models, predictions, regression_metrics
 from degtools.params import check_notebook_parameters, validate_params
-from degtools.prepare import Design, describe_numeric, prepare_design
 from degtools.tables import DETable, read_de_table, resolve_target
+
+#: names imported on first use: scikit-learn costs ~1-2 s of start-up that `degtools inspect` does not need.
+_LAZY = {
+    "ModelComparison": "degtools.evaluate", "compare_models": "degtools.evaluate",
+    "predictions": "degtools.evaluate", "regression_metrics": "degtools.evaluate",
+    "Design": "degtools.prepare", "describe_numeric": "degtools.prepare", "prepare_design": "degtools.prepare",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'degtools' has no attribute {name!r}")
 
 try:
     __version__ = metadata.version("degtools")

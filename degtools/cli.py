@@ -21,7 +21,26 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--with-code", action="store_true", help="keep the code cells (for teaching)")
     report.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="any other notebook parameter, e.g. -p cv_folds 10")
+    inspect = commands.add_parser("inspect", help="read a DE table and print what was detected (no report)")
+    inspect.add_argument("path", help="DE results table (.csv/.tsv/.txt, .gz/.bz2/.xz/.zip, .xlsx)")
+    inspect.add_argument("--column-map", default="", help="map headers by hand: 'HEADER:canonical, ...'")
+    inspect.add_argument("--sheet", default="", help="sheet of an .xlsx workbook")
+    inspect.add_argument("--collapse", action="store_true", help="keep one row per gene (largest |statistic|)")
+    inspect.add_argument("--id-map", default="", help="two-column file (ID, symbol) for tables with IDs only")
+    inspect.add_argument("--cluster", default="", help="Seurat FindAllMarkers: keep this cluster only")
+    inspect.add_argument("--json", action="store_true", help="print the record as JSON")
     return parser
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    import json
+
+    from degtools.tables import read_de_table
+
+    table = read_de_table(args.path, column_map=args.column_map, sheet=args.sheet, collapse=args.collapse,
+                          id_map=args.id_map, cluster=args.cluster)
+    print(json.dumps(table.record(), indent=2) if args.json else table.format_record())
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -45,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "report":
             return _report(args)
+        if args.command == "inspect":
+            return _inspect(args)
     except (InputError, ParamsError) as error:
         print(f"degtools: error: {error}", file=sys.stderr)
         return 2

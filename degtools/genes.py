@@ -1,14 +1,20 @@
-"""Gene identifiers: multi-gene symbols, and ID -> symbol maps for tables with IDs only."""
+"""Gene identifiers: symbol detection, multi-gene symbols (A /// B), duplicates, collapsing, ID -> symbol maps."""
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
-from degtools.tables import DETable
+
+if TYPE_CHECKING:  # tables imports this module; the type is only needed for annotations
+    from degtools.tables import DETable
 
 MULTI_GENE_SEPARATOR = "///"
 
@@ -21,19 +27,40 @@ def split_symbols(symbol: str | None) -> list[str]:
 
 
 def read_id_map(path: str | Path) -> dict[str, str]:
-    """Read a two-column file (ID, symbol; comma or tab separated, with a header) into a dict.
+    """Read a two-column file (ID, symbol; comma, tab, semicolon or space separated, with a header).
 
     Rows with an empty symbol are skipped; for an ID listed twice the first symbol wins.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not text, or does not have two columns.
     """
+    from degtools.tables import sniff_separator
+
     path = Path(path)
     if not path.is_file():
         raise InputError(f"id_map file {str(path)!r} does not exist; expected a two-column ID,symbol file.")
-    frame = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False)
-    if frame.shape[1] < 2:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if "\x00" in text or len(lines) < 2:
         raise InputError(
-            f"id_map file {path.name} has {frame.shape[1]} column; expected two (ID, symbol), "
-            "separated by a comma or a tab."
+            f"id_map file {path.name} has no data rows or is not UTF-8 text; expected a header line and "
+            "one 'ID, symbol' line per gene."
         )
+    try:
+        separator = sniff_separator(lines[:200])
+    except InputError:
+        raise InputError(
+            f"id_map file {path.name} has 1 column; expected two (ID, symbol), "
+            "separated by a comma or a tab."
+        ) from None
+    frame = pd.read_csv(io.StringIO("\n".join(lines)), sep=r"\s+" if separator == " " else separator, dtype=str,
+                        keep_default_na=False, on_bad_lines="skip", engine="python")
     ids, symbols = frame.iloc[:, 0].str.strip(), frame.iloc[:, 1].str.strip()
     keep = ids.ne("") & symbols.ne("")
     mapping: dict[str, str] = {}
@@ -61,3 +88,79 @@ def apply_id_map(table: DETable, mapping: dict[str, str]) -> DETable:
         column_map = {**table.column_map, "symbol (from id_map)": "symbol"}
     notes = [*table.notes, f"id_map gave a symbol to {int(mapped.notna().sum()):,} of {len(data):,} IDs"]
     return replace(table, data=data, column_map=column_map, notes=notes)
+
+
+#: a gene symbol: letters first, then letters, digits, '-', '.', '_' or '@' (e.g. TP53, HLA-DRB1,
+#: C1orf112, Mt-co1, RP11-34P13.7); several joined by '///' count too.
+_SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9._@-]{0,24}(\s*///\s*[A-Za-z][A-Za-z0-9._@-]{0,24})*$")
+#: identifiers that look like symbols but are IDs: Ensembl, RefSeq, Affymetrix probes, Entrez numbers,
+#: FlyBase, yeast systematic ORF names, and numbered placeholders (g1, gene2, p3, row4).
+_NOT_SYMBOL = re.compile(
+    r"^(ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|[NX][MR]_\d+(\.\d+)?|.*_(x_|s_|a_)?at|\d+|FBgn\d+"
+    r"|Y[A-P][LR]\d{3}[WC](-[A-Z])?|(g|gene|p|probe|row|id)\d+)$"
+)
+
+
+def looks_like_symbols(values: pd.Series, *, share: float = 0.8) -> bool:
+    """Whether most non-empty values of a text column look like gene symbols (not IDs or prose)."""
+    present = values.dropna().astype(str).str.strip()
+    present = present[present.ne("")]
+    if present.empty:
+        return False
+    sample = present.head(2000)
+    symbol_like = sample.str.match(_SYMBOL) & ~sample.str.match(_NOT_SYMBOL)
+    return bool(symbol_like.mean() >= share)
+
+
+def count_duplicates(data: pd.DataFrame) -> dict[str, int]:
+    """Rows repeating an earlier ID or symbol, and rows naming several genes (``A /// B``)."""
+    counts: dict[str, int] = {}
+    for column in ("gene_id", "symbol"):
+        if column in data:
+            values = data[column].dropna().astype(str)
+            values = values[values.str.strip().ne("")]
+            counts[column] = int(values.duplicated().sum())
+    if "symbol" in data:
+        counts["multi_gene_symbols"] = int(
+            data["symbol"].dropna().astype(str).str.contains(MULTI_GENE_SEPARATOR, regex=False).sum()
+        )
+    return counts
+
+
+def collapse_score(table: DETable) -> tuple[pd.Series, str]:
+    """Per-row score used to pick one row per gene, and its description.
+
+    |statistic| if the table has one, else -log10(p-value), else |logFC|.
+    """
+    data = table.data
+    if "stat" in data:
+        return data["stat"].abs(), f"largest |{table.display_name('stat')}|"
+    if "pvalue" in data:
+        return -np.log10(data["pvalue"].clip(lower=1e-300)), f"smallest {table.display_name('pvalue')}"
+    if "logFC" in data:
+        return data["logFC"].abs(), f"largest |{table.display_name('logFC')}|"
+    raise InputError(
+        f"collapse needs a statistic, a p-value or a fold change in {table.path.name}; none was found. "
+        "Map one with column_map or leave collapse off."
+    )
+
+
+def collapse_genes(table: DETable) -> DETable:
+    """A copy of ``table`` with one row per gene: the row with the largest |statistic|.
+
+    Genes are keyed by symbol when the table has symbols (rows without one are kept as they
+    are), else by ID. Ties and missing scores keep the first row in file order.
+    """
+    key_column = "symbol" if "symbol" in table.data else "gene_id"
+    data = table.data
+    score, described = collapse_score(table)
+    keys = data[key_column].astype("string").str.strip()
+    has_key = keys.notna() & keys.ne("")
+    order = pd.DataFrame({"key": keys, "score": score.fillna(-np.inf), "row": np.arange(len(data))})
+    ranked = order[has_key.to_numpy()].sort_values(["score", "row"], ascending=[False, True], kind="mergesort")
+    keep_rows = set(ranked.drop_duplicates("key", keep="first")["row"]) | set(order.loc[~has_key.to_numpy(), "row"])
+    keep = np.isin(np.arange(len(data)), sorted(keep_rows))
+    collapsed = data.loc[keep].reset_index(drop=True)
+    note = (f"collapse: {len(data):,} rows -> {len(collapsed):,} (one row per "
+            f"{table.display_name(key_column)}, the one with the {described})")
+    return replace(table, data=collapsed, notes=[*table.notes, note])

@@ -46,6 +46,12 @@ PARAMETERS: tuple[Param, ...] = (
     Param("top_n", 15, int, "number of genes listed in each gene table",
           lambda value: 1 <= value <= 500, "an integer between 1 and 500"),
     Param("results_json", "", str, "write the machine-readable results here; empty: not written"),
+    # Reader options (degtools.read_de_table); see README, "Reading your table".
+    Param("column_map", "", str, "map headers by hand: 'HEADER:canonical, HEADER2:canonical' (e.g. 'fold:logFC')"),
+    Param("sheet", "", str, "sheet of an .xlsx workbook; empty: its only sheet"),
+    Param("collapse", False, bool, "keep one row per gene (symbol, else ID): the one with the largest |statistic|"),
+    Param("id_map", "", str, "two-column file (ID, symbol) giving symbols to a table with IDs only"),
+    Param("cluster", "", str, "Seurat FindAllMarkers: keep the rows of this cluster only"),
 )
 
 BY_NAME = {param.name: param for param in PARAMETERS}
@@ -171,4 +177,4 @@ def load_params_file(path: str | Path) -> dict[str, Any]:
 
 
 #: parameters that hold file paths (resolved against a params file's folder).
-PATH_PARAMETERS = ("input_table",)
+PATH_PARAMETERS = ("input_table", "id_map")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from degtools.errors import DegtoolsError, InputError, ParamsError
 from degtools.params import validate_params
-from degtools.tables import read_de_table, resolve_target
+from degtools.tables import read_de_table, reader_options, resolve_target
 
 #: bump only with a documented, backwards-compatible change of the JSON fields.
 RESULTS_SCHEMA_VERSION = 1
@@ -161,6 +161,7 @@ def build_results(*, params, table, design, comparison, timings: Timings) -> dic
             "rows_used": int(design.rows_used),
             "tool": table.tool,
             "columns": dict(table.column_map),
+            "reader": table.record(),
         },
         "features": [design.feature_labels[feature] for feature in design.features],
         "split": {"train": len(design.X_train), "test": len(design.X_test), "cv_folds": comparison.cv_folds,
@@ -254,7 +255,9 @@ def render_report(
     params = validate_params(values)
     if params["input_table"]:
         params["input_table"] = str(Path(params["input_table"]).expanduser().resolve())
-    table = read_de_table(params["input_table"])
+    if params.get("id_map"):
+        params["id_map"] = str(Path(params["id_map"]).expanduser().resolve())
+    table = read_de_table(params["input_table"], **reader_options(params))
     resolve_target(table, params["target"])
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():

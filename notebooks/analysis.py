@@ -40,6 +40,11 @@ seed: int = 42  # random seed for the split, the folds and the models
 max_rows: int = 0  # use a seeded random subset of at most this many rows; 0: all rows
 top_n: int = 15  # number of genes listed in each gene table
 results_json: str = ""  # write the machine-readable results here; empty: not written
+column_map: str = ""  # map headers by hand: 'HEADER:canonical, HEADER2:canonical' (e.g. 'fold:logFC')
+sheet: str = ""  # sheet of an .xlsx workbook; empty: its only sheet
+collapse: bool = False  # keep one row per gene (symbol, else ID): the one with the largest |statistic|
+id_map: str = ""  # two-column file (ID, symbol) giving symbols to a table with IDs only
+cluster: str = ""  # Seurat FindAllMarkers: keep the rows of this cluster only
 
 # %%
 # Check every parameter (papermill only warns on a misspelt name), read the table, find the target.
@@ -50,7 +55,10 @@ from degtools import interpret, plots, report
 params = degtools.check_notebook_parameters(globals())
 timings = report.Timings()
 with timings.step("read"):
-    table = degtools.read_de_table(params["input_table"])
+    table = degtools.read_de_table(
+        params["input_table"], column_map=params["column_map"], sheet=params["sheet"],
+        collapse=params["collapse"], id_map=params["id_map"], cluster=params["cluster"],
+    )
     target_column = degtools.resolve_target(table, params["target"])
 
 # %% [markdown]
@@ -65,6 +73,17 @@ report.markdown(
     name=table.path.name, tool=table.tool, rows=f"{len(table.data):,}", sha=table.sha256[:16] + "…",
     target=table.display_name(target_column), seed=params["seed"],
 )
+
+# %% [markdown]
+# **What the reader detected:** the tool that wrote the table, the file's shape, the ID, symbol and
+# title columns, how many rows were read and are usable (fold change, statistic and p-value present),
+# and any sanity-check warning (un-logged fold changes, p-values out of range, ...).
+
+# %%
+report.html_table(table.detection_table())
+
+# %%
+report.markdown("{checks}", checks=table.warnings_markdown())
 
 # %%
 report.html_table(table.describe_columns())
