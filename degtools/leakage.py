@@ -281,7 +281,7 @@ def audit_leakage(table: DETable, *, target: str, features: list[str] | None = N
         rows = frame[[target, feature]].dropna()
         y, x = rows[target].to_numpy(), rows[feature].to_numpy()
         spearman[feature] = _spearman(x, y)
-        r2_one[feature] = binned_r2(y, x, bins=BINS_ONE, seed=seed)
+        r2_one[feature] = binned_r2(y, x, bins=_bins(len(y), 1), seed=seed)
         if abs(spearman[feature]) >= MONOTONE:
             relations[feature].append(f"monotone transform of {target_label}")
             strong.add(feature)
@@ -414,6 +414,12 @@ def audit_leakage(table: DETable, *, target: str, features: list[str] | None = N
     return report
 
 
+def _bins(rows: int, dimensions: int) -> int:
+    """Bins per feature so that a cell holds about 40 rows on average (capped, at least 3)."""
+    cap = BINS_ONE if dimensions == 1 else BINS_TWO
+    return int(max(3, min(cap, (rows / 40) ** (1 / dimensions))))
+
+
 def _monotone_groups(features: list[str], linked: dict[str, set[str]]) -> list[list[str]]:
     seen: set[str] = set()
     groups = []
@@ -443,7 +449,7 @@ def _best_partner(frame: pd.DataFrame, target: str, feature: str, features: list
         if len(rows) < 50:
             continue
         r2 = binned_r2(rows[target].to_numpy(), rows[feature].to_numpy(), rows[other].to_numpy(),
-                       bins=BINS_TWO, seed=seed)
+                       bins=_bins(len(rows), 2), seed=seed)
         if best is None or r2 > best_r2:
             best, best_r2 = other, r2
     return best, best_r2

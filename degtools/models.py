@@ -85,7 +85,7 @@ def _svr(seed: int) -> BaseEstimator:
 
 
 def _mlp(seed: int) -> BaseEstimator:
-    return MLPRegressor(hidden_layer_sizes=(32, 16), early_stopping=True, batch_size=256, max_iter=100,
+    return MLPRegressor(hidden_layer_sizes=(32, 16), early_stopping=True, max_iter=100,
                         n_iter_no_change=5, random_state=seed)
 
 
