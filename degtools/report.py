@@ -166,7 +166,7 @@ def build_results(*, params, table, design, comparison, timings: Timings, leakag
         },
         "features": [design.feature_labels[feature] for feature in design.features],
         "split": {"train": len(design.X_train), "test": len(design.X_test), "cv_folds": comparison.cv_folds,
-                  "seed": comparison.seed},
+                  "seed": comparison.seed, "by": getattr(design, "split_kind", "random rows")},
         "versions": package_versions(),
         "models": model_entries(comparison),
         "best_model": comparison.best_name,
@@ -363,6 +363,12 @@ def methods_table(results: dict[str, Any]) -> pd.DataFrame:
         ("train / test rows", f"{results['split']['train']} / {results['split']['test']}"),
         ("cross-validation", f"{results['split']['cv_folds']}-fold KFold, shuffled, seed {results['split']['seed']}"),
     ]
+    if "by" in results["split"]:
+        from degtools.models import LARGE_TABLE_STRATEGY
+
+        rows[-1] = ("cross-validation", f"{results['split']['cv_folds']}-fold, shuffled, seed "
+                    f"{results['split']['seed']}; split {results['split']['by']}")
+        rows.append(("large tables (SVR, KNN) and tuning", LARGE_TABLE_STRATEGY))
     rows += [("version: " + package, version) for package, version in results["versions"].items()]
     rows += [("seconds: " + step, f"{seconds:.2f}") for step, seconds in results["timings"].items()]
     return pd.DataFrame(rows, columns=["item", "value"]).astype(str)
