@@ -561,6 +561,11 @@ def compare_ranking(regression: ModelResult, design: Design, table, *, padj_thre
     notes = [f"Significant: {table.display_name('padj')} < {padj_threshold:g} "
              f"({int(sig_train.sum()):,} of {len(sig_train):,} training genes, {int(sig_test.sum()):,} of "
              f"{len(sig_test):,} test genes); genes without an adjusted p-value count as not significant."]
+    from_test = [design.feature_labels[f] for f in design.features
+                 if f in ("padj", "pvalue", "stat", "B", "neg_log10_p", "abs_stat")]
+    if from_test:
+        notes.append(f"{', '.join(from_test)} {'is a feature' if len(from_test) == 1 else 'are features'} "
+                     "here, and significance is computed from the same test: an AUC near 1 is arithmetic.")
     return RankingComparison(pd.DataFrame(rows), padj_threshold, int(sig_train.sum()), int(sig_test.sum()),
                              magnitude_label, notes)
 

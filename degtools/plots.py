@@ -109,7 +109,7 @@ def plot_leaderboards(leaderboards, *, ax: Axes | None = None) -> Figure:
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("mean R² in cross-validation")
     ax.set_xlim(max(min(0.0, float(np.nanmin(order[columns].to_numpy()))), -1.0) - 0.05, 1.05)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     return ax.figure
 
 
@@ -126,7 +126,9 @@ def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
                 label=metric)
     labels = [text if len(text) <= 48 else text[:46] + "…" for text in table["ranking by"]]
     ax.set_yticks(positions, labels, fontsize=8)
-    ax.set_xlim(0, 1.05)
+    lowest = float(np.nanmin(table[metrics].to_numpy(dtype=float)))
+    ax.set_xlim(min(0.0, lowest) - 0.05, 1.05)
+    ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("score on the test genes (higher is better)")
     ax.legend(loc="lower right", fontsize=8)
     return ax.figure

@@ -19,7 +19,12 @@ from degtools import (
     prepare_design,
     read_de_table,
 )
-from degtools.evaluate import bootstrap_intervals, corrected_resampled_ttest, leaderboard_entries, tune_pipeline
+from degtools.evaluate import (
+    bootstrap_intervals,
+    corrected_resampled_ttest,
+    leaderboard_entries,
+    tune_pipeline,
+)
 
 FEW = ("DummyRegressor", "LinearRegression", "RandomForestRegressor", "KNeighborsRegressor")
 
@@ -164,3 +169,27 @@ def test_ranking_needs_an_adjusted_p_value(tmp_path):
     design = prepare_design(table, target="logFC")
     comparison = compare_models(design, models=("DummyRegressor", "LinearRegression"), seed=0)
     assert compare_ranking(comparison.best, design, table) is None
+
+
+def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
+    from matplotlib.figure import Figure
+
+    from degtools import plots
+
+    table = read_de_table(synthetic_table)
+    design = prepare_design(table, target="logFC")
+    audit = audit_leakage(table, target="logFC", features=design.features)
+    boards = compare_feature_sets(design, audit, models=("DummyRegressor", "LinearRegression"), seed=0)
+    figure = plots.plot_leaderboards(boards)
+    assert isinstance(figure, Figure)
+    ax = figure.axes[0]
+    assert ax.get_xlabel() == "mean R² in cross-validation"
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["independent features", "all features"]
+    demo = read_de_table(demo_slice)
+    demo_design = prepare_design(demo, target="logFC")
+    best = compare_models(demo_design, models=("DummyRegressor", "LinearRegression"), seed=0).best
+    ranking = compare_ranking(best, demo_design, demo, seed=0)
+    assert any("arithmetic" in note for note in ranking.notes)
+    ranking_ax = plots.plot_ranking_comparison(ranking).axes[0]
+    assert len(ranking_ax.get_yticklabels()) == 3
+    assert ranking_ax.get_xlim()[0] <= min(0.0, ranking.table.iloc[:, 1].min())

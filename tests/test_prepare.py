@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from conftest import SHARED_TABLES
 
-from degtools import InputError, ParamsError, add_derived_columns, explain_target, prepare_design, read_de_table
+from degtools import (
+    InputError,
+    ParamsError,
+    add_derived_columns,
+    explain_target,
+    prepare_design,
+    read_de_table,
+)
 from degtools.prepare import gene_groups, parse_feature_choice, resolve_features
 
 
