@@ -193,3 +193,34 @@ def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
     ranking_ax = plots.plot_ranking_comparison(ranking).axes[0]
     assert len(ranking_ax.get_yticklabels()) == 3
     assert ranking_ax.get_xlim()[0] <= min(0.0, ranking.table.iloc[:, 1].min())
+
+
+def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
+    from conftest import SHARED_TABLES
+
+    from degtools.report import render_report
+
+    html_path, json_path = render_report(
+        {"input_table": str(SHARED_TABLES["airway"]), "target": "log2FoldChange", "max_rows": 400,
+         "models": "Ridge,KNeighborsRegressor", "tuning": "none", "n_jobs": 1},
+        out_dir=tmp_path,
+    )
+    page = html_path.read_text(encoding="utf-8")
+    for heading in ("Leakage audit", "Regression or classification?", "independent features:", "all features:"):
+        assert heading in page
+    assert "log2FoldChange = lfcSE × stat for every row" in page
+    assert "Traceback" not in page
+    results = json.loads(json_path.read_text(encoding="utf-8"))
+    verdicts = {entry["feature"]: entry["verdict"] for entry in results["leakage"]}
+    assert verdicts == {"baseMean": "independent", "lfcSE": "partly", "stat": "leaks", "pvalue": "partly",
+                        "padj": "partly"}
+    assert results["main_leaderboard"] == "independent"
+    assert [entry["features"] for entry in results["leaderboards"]["independent"]][0] == ["baseMean"]
+    assert {entry["name"] for entry in results["leaderboards"]["all"]} == {
+        "DummyRegressor", "Ridge", "KNeighborsRegressor"}
+    assert results["models"] == [
+        {key: entry[key] for key in ("name", "cv", "test", "fit_seconds", "cv_seconds", "tuning_seconds")}
+        for entry in results["leaderboards"]["independent"]
+    ]
+    assert results["target_explanation"].startswith("log2FoldChange is the log2 fold change")
+    assert results["ranking"] is None or len(results["ranking"]["rows"]) == 3
