@@ -66,9 +66,11 @@ def main() -> None:
     table = degtools.read_de_table(args.table)
     design = degtools.prepare_design(table, target=args.target, seed=42)
     splits = list(design.cv_splitter(5, 42).split(design.X_train, design.y_train, design.groups_train))
-    print(f"table {table.path.name}: {len(design.X_train):,} training rows, features "
-          f"{', '.join(design.feature_labels.values())}; load average before: "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(
+        f"table {table.path.name}: {len(design.X_train):,} training rows, features "
+        f"{', '.join(design.feature_labels.values())}; load average before: "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
     print("NOTE: the machine is shared with other jobs; absolute seconds are inflated, ratios less so.\n")
 
     print("1. plain scikit-learn, six models at default settings, 5-fold CV + one fit, serial")
@@ -87,24 +89,40 @@ def main() -> None:
     degtools_total = time.perf_counter() - start
     print(f"   {'model':32s} {'CV R²':>7s} {'tuning s':>9s} {'CV s':>7s} {'fit s':>7s}")
     for result in comparison.results:
-        print(f"   {result.name:32s} {np.mean(result.cv_scores['r2']):7.3f} {result.tuning_seconds:9.2f} "
-              f"{result.cv_seconds:7.2f} {result.fit_seconds:7.2f}")
-    print(f"   wall-clock total {degtools_total:.2f} s; ratio to the plain run: {degtools_total / plain_total:.2f}x\n")
+        print(
+            f"   {result.name:32s} {np.mean(result.cv_scores['r2']):7.3f} {result.tuning_seconds:9.2f} "
+            f"{result.cv_seconds:7.2f} {result.fit_seconds:7.2f}"
+        )
+    print(
+        f"   wall-clock total {degtools_total:.2f} s; "
+        f"ratio to the plain run: {degtools_total / plain_total:.2f}x\n"
+    )
 
     print(f"3. large-table strategy (training rows: {len(design.X_train):,})")
     with threadpool_limits(limits=1):
         full_svr = _cv(SVR(), design, splits)
         sub_svr = _cv(SubsampledRegressor(SVR(), max_rows=SVR_MAX_ROWS, random_state=42), design, splits)
         full_knn = _cv(KNeighborsRegressor(n_neighbors=15), design, splits)
-        sub_knn = _cv(SubsampledRegressor(KNeighborsRegressor(n_neighbors=15), max_rows=SVR_MAX_ROWS,
-                                          random_state=42), design, splits)
-    for label, (r2, seconds) in (("SVR, every row", full_svr), (f"SVR, {SVR_MAX_ROWS:,}-row subsample (degtools)", sub_svr),
-                                 ("KNN, every row (degtools)", full_knn), (f"KNN, {SVR_MAX_ROWS:,}-row subsample", sub_knn)):
+        sub_knn = _cv(
+            SubsampledRegressor(KNeighborsRegressor(n_neighbors=15), max_rows=SVR_MAX_ROWS, random_state=42),
+            design,
+            splits,
+        )
+    for label, (r2, seconds) in (
+        ("SVR, every row", full_svr),
+        (f"SVR, {SVR_MAX_ROWS:,}-row subsample (degtools)", sub_svr),
+        ("KNN, every row (degtools)", full_knn),
+        (f"KNN, {SVR_MAX_ROWS:,}-row subsample", sub_knn),
+    ):
         print(f"   {label:40s} CV R² {r2:7.4f}   {seconds:7.2f} s")
-    print(f"   accuracy cost of the SVR subsample: {full_svr[0] - sub_svr[0]:+.4f} R² "
-          f"for {full_svr[1] / max(sub_svr[1], 1e-9):.1f}x less time")
-    print(f"   a KNN subsample would cost {full_knn[0] - sub_knn[0]:+.4f} R² and save "
-          f"{full_knn[1] - sub_knn[1]:.2f} s, so degtools keeps every row for KNN")
+    print(
+        f"   accuracy cost of the SVR subsample: {full_svr[0] - sub_svr[0]:+.4f} R² "
+        f"for {full_svr[1] / max(sub_svr[1], 1e-9):.1f}x less time"
+    )
+    print(
+        f"   a KNN subsample would cost {full_knn[0] - sub_knn[0]:+.4f} R² and save "
+        f"{full_knn[1] - sub_knn[1]:.2f} s, so degtools keeps every row for KNN"
+    )
     print(f"\nload average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

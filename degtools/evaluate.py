@@ -119,8 +119,9 @@ class ModelComparison:
             if result.name == self.best_name:
                 outcome[result.name] = (1.0, True)
                 continue
-            _, p_value = corrected_resampled_ttest(best.cv_scores["r2"], result.cv_scores["r2"],
-                                                   n_train=n_train, n_test=n_test)
+            _, p_value = corrected_resampled_ttest(
+                best.cv_scores["r2"], result.cv_scores["r2"], n_train=n_train, n_test=n_test
+            )
             outcome[result.name] = (p_value, bool(p_value >= INDISTINGUISHABLE_P))
         return outcome
 
@@ -170,15 +171,29 @@ class ModelComparison:
         return pd.DataFrame(
             {
                 "model": [name + (" (best)" if name == self.best_name else "") for name in table["model"]],
-                "CV R²": [f"{m:.3f} ± {s:.3f}" for m, s in zip(table["CV R²"], table["CV R² sd"])],
-                "CV RMSE": [f"{m:.3g} ± {s:.2g}" for m, s in zip(table["CV RMSE"], table["CV RMSE sd"])],
-                "CV MAE": [f"{m:.3g} ± {s:.2g}" for m, s in zip(table["CV MAE"], table["CV MAE sd"])],
+                "CV R²": [
+                    f"{m:.3f} ± {s:.3f}" for m, s in zip(table["CV R²"], table["CV R² sd"], strict=True)
+                ],
+                "CV RMSE": [
+                    f"{m:.3g} ± {s:.2g}" for m, s in zip(table["CV RMSE"], table["CV RMSE sd"], strict=True)
+                ],
+                "CV MAE": [
+                    f"{m:.3g} ± {s:.2g}" for m, s in zip(table["CV MAE"], table["CV MAE sd"], strict=True)
+                ],
                 "gain over dummy (CV R²)": table["gain over dummy"],
-                "same as best? (p)": [("yes" if same else "no") + f" ({p:.2g})" if name != self.best_name else "best"
-                                      for name, same, p in zip(table["model"], table["indistinguishable from best"],
-                                                               table["p vs best"])],
-                "test R² [95% CI]": [with_interval(n, "r2", v) for n, v in zip(table["model"], table["test R²"])],
-                "test RMSE [95% CI]": [with_interval(n, "rmse", v) for n, v in zip(table["model"], table["test RMSE"])],
+                "same as best? (p)": [
+                    ("yes" if same else "no") + f" ({p:.2g})" if name != self.best_name else "best"
+                    for name, same, p in zip(
+                        table["model"], table["indistinguishable from best"], table["p vs best"], strict=True
+                    )
+                ],
+                "test R² [95% CI]": [
+                    with_interval(n, "r2", v) for n, v in zip(table["model"], table["test R²"], strict=True)
+                ],
+                "test RMSE [95% CI]": [
+                    with_interval(n, "rmse", v)
+                    for n, v in zip(table["model"], table["test RMSE"], strict=True)
+                ],
                 "tuning (s)": table["tuning s"],
                 "CV (s)": table["CV s"],
                 "fit (s)": table["fit s"],
@@ -201,8 +216,9 @@ def regression_metrics(y_true, y_pred) -> dict[str, float]:
     }
 
 
-def bootstrap_intervals(y_true, y_pred, *, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 42,
-                        level: float = 0.95) -> dict[str, tuple[float, float]]:
+def bootstrap_intervals(
+    y_true, y_pred, *, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 42, level: float = 0.95
+) -> dict[str, tuple[float, float]]:
     """Percentile bootstrap intervals of R², RMSE and MAE over resampled test genes."""
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
@@ -261,8 +277,9 @@ def _subsample(design: Design, max_rows: int, seed: int):
     return X, y, groups
 
 
-def tune_pipeline(name: str, design: Design, *, tuning: str, seed: int, n_jobs: int = 1
-                  ) -> tuple[Pipeline, dict[str, Any], float]:
+def tune_pipeline(
+    name: str, design: Design, *, tuning: str, seed: int, n_jobs: int = 1
+) -> tuple[Pipeline, dict[str, Any], float]:
     """The registry's pipeline for ``name``, with settings searched on the training part only.
 
     ``fast``: 5 random settings scored by 3-fold CV on at most 2,000 training rows.
@@ -278,31 +295,71 @@ def tune_pipeline(name: str, design: Design, *, tuning: str, seed: int, n_jobs: 
         return pipeline, {}, 0.0
     start = time.perf_counter()
     X, y, groups = _subsample(design, level["max_rows"], seed)
-    folds = (GroupKFold(n_splits=level["folds"], shuffle=True, random_state=seed) if groups is not None
-             else KFold(n_splits=level["folds"], shuffle=True, random_state=seed))
+    folds = (
+        GroupKFold(n_splits=level["folds"], shuffle=True, random_state=seed)
+        if groups is not None
+        else KFold(n_splits=level["folds"], shuffle=True, random_state=seed)
+    )
     if level["halving"]:
-        search = HalvingRandomSearchCV(pipeline, space, n_candidates=level["candidates"], factor=3, cv=folds,
-                                       scoring="r2", min_resources=min(500, len(X) // 3), random_state=seed,
-                                       n_jobs=n_jobs, refit=False, error_score=np.nan)
+        search = HalvingRandomSearchCV(
+            pipeline,
+            space,
+            n_candidates=level["candidates"],
+            factor=3,
+            cv=folds,
+            scoring="r2",
+            min_resources=min(500, len(X) // 3),
+            random_state=seed,
+            n_jobs=n_jobs,
+            refit=False,
+            error_score=np.nan,
+        )
     else:
-        search = RandomizedSearchCV(pipeline, space, n_iter=level["candidates"], cv=folds, scoring="r2",
-                                    random_state=seed, n_jobs=n_jobs, refit=False, error_score=np.nan)
+        search = RandomizedSearchCV(
+            pipeline,
+            space,
+            n_iter=level["candidates"],
+            cv=folds,
+            scoring="r2",
+            random_state=seed,
+            n_jobs=n_jobs,
+            refit=False,
+            error_score=np.nan,
+        )
     search.fit(X, y, groups=groups)
     chosen = dict(search.best_params_)
     pipeline.set_params(**chosen)
-    return pipeline, {key.removeprefix("model__"): value for key, value in chosen.items()}, \
-        time.perf_counter() - start
+    return (
+        pipeline,
+        {key.removeprefix("model__"): value for key, value in chosen.items()},
+        time.perf_counter() - start,
+    )
 
 
-def evaluate_model(name: str, design: Design, *, cv_folds: int = 5, seed: int = 42, tuning: str = "none",
-                   n_jobs: int = 1, splits: list | None = None) -> ModelResult:
+def evaluate_model(
+    name: str,
+    design: Design,
+    *,
+    cv_folds: int = 5,
+    seed: int = 42,
+    tuning: str = "none",
+    n_jobs: int = 1,
+    splits: list | None = None,
+) -> ModelResult:
     """Tune (optionally), k-fold CV on the training part, one fit on all of it, one test evaluation."""
     if splits is None:
         splits = _fold_splits(design, cv_folds, seed)
     pipeline, chosen, tuning_seconds = tune_pipeline(name, design, tuning=tuning, seed=seed, n_jobs=n_jobs)
     start = time.perf_counter()
-    scores = cross_validate(clone(pipeline), design.X_train, design.y_train, cv=splits, scoring=_SCORING,
-                            error_score="raise", n_jobs=n_jobs)
+    scores = cross_validate(
+        clone(pipeline),
+        design.X_train,
+        design.y_train,
+        cv=splits,
+        scoring=_SCORING,
+        error_score="raise",
+        n_jobs=n_jobs,
+    )
     cv_seconds = time.perf_counter() - start
     cv_scores = {
         "r2": scores["test_r2"],
@@ -315,7 +372,9 @@ def evaluate_model(name: str, design: Design, *, cv_folds: int = 5, seed: int = 
     predicted = pipeline.predict(design.X_test)
     test = regression_metrics(design.y_test, predicted)
     intervals = bootstrap_intervals(design.y_test, predicted, seed=seed)
-    return ModelResult(name, pipeline, cv_scores, test, fit_seconds, cv_seconds, tuning_seconds, chosen, intervals)
+    return ModelResult(
+        name, pipeline, cv_scores, test, fit_seconds, cv_seconds, tuning_seconds, chosen, intervals
+    )
 
 
 def compare_models(
@@ -340,17 +399,27 @@ def compare_models(
     if not design.features:
         raise ParamsError(f"the {label!r} feature set is empty: there is nothing to compare models on.")
     splits = _fold_splits(design, cv_folds, seed)
-    fold_sizes = (float(np.mean([len(train) for train, _ in splits])),
-                  float(np.mean([len(test) for _, test in splits])))
-    jobs = (delayed(_evaluate_quietly)(name, design, cv_folds=cv_folds, seed=seed, tuning=tuning, splits=splits)
-            for name in names)
+    fold_sizes = (
+        float(np.mean([len(train) for train, _ in splits])),
+        float(np.mean([len(test) for _, test in splits])),
+    )
+    jobs = (
+        delayed(_evaluate_quietly)(name, design, cv_folds=cv_folds, seed=seed, tuning=tuning, splits=splits)
+        for name in names
+    )
     if n_jobs > 1:
         results = Parallel(n_jobs=n_jobs, backend="loky")(jobs)
     else:
         results = [function(*args, **kwargs) for function, args, kwargs in jobs]
-    return ModelComparison(results, cv_folds=cv_folds, seed=seed, label=label,
-                           features=[design.feature_labels[feature] for feature in design.features],
-                           tuning=tuning, fold_sizes=fold_sizes)
+    return ModelComparison(
+        results,
+        cv_folds=cv_folds,
+        seed=seed,
+        label=label,
+        features=[design.feature_labels[feature] for feature in design.features],
+        tuning=tuning,
+        fold_sizes=fold_sizes,
+    )
 
 
 def _evaluate_quietly(name: str, design: Design, **options) -> ModelResult:
@@ -363,14 +432,16 @@ def _evaluate_quietly(name: str, design: Design, **options) -> ModelResult:
 def predictions(result: ModelResult, design: Design) -> pd.DataFrame:
     """Observed and predicted target on the test set, indexed by gene ID."""
     predicted = result.pipeline.predict(design.X_test)
-    frame = pd.DataFrame({"observed": design.y_test.to_numpy(), "predicted": predicted}, index=design.X_test.index)
+    frame = pd.DataFrame(
+        {"observed": design.y_test.to_numpy(), "predicted": predicted}, index=design.X_test.index
+    )
     frame["residual"] = frame["observed"] - frame["predicted"]
     return frame
 
 
 @dataclass
 class Leaderboards:
-    """One leaderboard per feature set (``independent``, ``all`` or ``selected``) and which is the main one."""
+    """One leaderboard per feature set (``independent``, ``all`` or ``selected``), and the main one."""
 
     boards: dict[str, ModelComparison | None]
     designs: dict[str, Design]
@@ -432,7 +503,9 @@ def compare_feature_sets(
         key, chosen = "selected", [f for f in design.features if f in features]
         leaking = [design.feature_labels[f] for f in chosen if audit.verdict(f) != "independent"]
         if leaking:
-            notes.append(f"Selected features the audit flags as leaking (fully or partly): {', '.join(leaking)}.")
+            notes.append(
+                f"Selected features the audit flags as leaking (fully or partly): {', '.join(leaking)}."
+            )
     if chosen:
         designs[key] = design.with_features(chosen)
         boards[key] = compare_models(designs[key], label=key, **options)
@@ -443,7 +516,8 @@ def compare_feature_sets(
         notes.append(
             "No feature is left after removing the leaking ones, so there is no independent leaderboard: "
             "the only honest prediction is the training mean (the dummy baseline, R² ≈ 0). The all-features "
-            "leaderboard below, and the best model and feature contributions after it, show arithmetic, not biology."
+            "leaderboard below, and the best model and feature contributions after it, show arithmetic, "
+            "not biology."
         )
     if design.features != chosen:
         boards["all"] = compare_models(design, label="all", **options)
@@ -469,7 +543,9 @@ def leaderboard_entries(comparison: ModelComparison) -> list[dict[str, Any]]:
                 "name": result.name,
                 "cv": {key: finite(value) for key, value in cv.items()},
                 "test": {key: finite(value) for key, value in result.test.items()},
-                "test_ci95": {key: [finite(low), finite(high)] for key, (low, high) in result.test_intervals.items()},
+                "test_ci95": {
+                    key: [finite(low), finite(high)] for key, (low, high) in result.test_intervals.items()
+                },
                 "fit_seconds": round(result.fit_seconds, 4),
                 "cv_seconds": round(result.cv_seconds, 4),
                 "tuning_seconds": round(result.tuning_seconds, 4),
@@ -508,8 +584,9 @@ class RankingComparison:
     notes: list[str] = field(default_factory=list)
 
 
-def compare_ranking(regression: ModelResult, design: Design, table, *, padj_threshold: float = 0.05,
-                    seed: int = 42) -> RankingComparison | None:
+def compare_ranking(
+    regression: ModelResult, design: Design, table, *, padj_threshold: float = 0.05, seed: int = 42
+) -> RankingComparison | None:
     """Does binarising the target (significant or not) lose what regression keeps?
 
     A gradient-boosting classifier learns "adjusted p below ``padj_threshold``" from the same
@@ -547,27 +624,41 @@ def compare_ranking(regression: ModelResult, design: Design, table, *, padj_thre
     ok = np.isfinite(magnitude)
     rows = []
     for approach, score in (
-        (f"regression ({regression.name}): {'|predicted|' if signed else 'predicted'} {design.target_label}",
-         regression_score),
+        (
+            f"regression ({regression.name}): {'|predicted|' if signed else 'predicted'} "
+            f"{design.target_label}",
+            regression_score,
+        ),
         ("classification (HistGradientBoostingClassifier): P(significant)", probability),
         ("observed label: significant or not (0/1)", sig_test.astype(float)),
     ):
-        rows.append({
-            "ranking by": approach,
-            f"Spearman with {magnitude_label}": _spearman(score[ok], magnitude[ok]),
-            "AUC for significance": (float(roc_auc_score(sig_test, score)) if not approach.startswith("observed")
-                                     else np.nan),
-        })
-    notes = [f"Significant: {table.display_name('padj')} < {padj_threshold:g} "
-             f"({int(sig_train.sum()):,} of {len(sig_train):,} training genes, {int(sig_test.sum()):,} of "
-             f"{len(sig_test):,} test genes); genes without an adjusted p-value count as not significant."]
-    from_test = [design.feature_labels[f] for f in design.features
-                 if f in ("padj", "pvalue", "stat", "B", "neg_log10_p", "abs_stat")]
+        rows.append(
+            {
+                "ranking by": approach,
+                f"Spearman with {magnitude_label}": _spearman(score[ok], magnitude[ok]),
+                "AUC for significance": (
+                    float(roc_auc_score(sig_test, score)) if not approach.startswith("observed") else np.nan
+                ),
+            }
+        )
+    notes = [
+        f"Significant: {table.display_name('padj')} < {padj_threshold:g} "
+        f"({int(sig_train.sum()):,} of {len(sig_train):,} training genes, {int(sig_test.sum()):,} of "
+        f"{len(sig_test):,} test genes); genes without an adjusted p-value count as not significant."
+    ]
+    from_test = [
+        design.feature_labels[f]
+        for f in design.features
+        if f in ("padj", "pvalue", "stat", "B", "neg_log10_p", "abs_stat")
+    ]
     if from_test:
-        notes.append(f"{', '.join(from_test)} {'is a feature' if len(from_test) == 1 else 'are features'} "
-                     "here, and significance is computed from the same test: an AUC near 1 is arithmetic.")
-    return RankingComparison(pd.DataFrame(rows), padj_threshold, int(sig_train.sum()), int(sig_test.sum()),
-                             magnitude_label, notes)
+        notes.append(
+            f"{', '.join(from_test)} {'is a feature' if len(from_test) == 1 else 'are features'} "
+            "here, and significance is computed from the same test: an AUC near 1 is arithmetic."
+        )
+    return RankingComparison(
+        pd.DataFrame(rows), padj_threshold, int(sig_train.sum()), int(sig_test.sum()), magnitude_label, notes
+    )
 
 
 def _spearman(a, b) -> float:

@@ -187,7 +187,7 @@ def printed_digits(values: np.ndarray) -> int | None:
 
 
 def describe_adjustment(pvalues: pd.Series, adjusted: pd.Series) -> str | None:
-    """``"Benjamini-Hochberg"`` or ``"Bonferroni"`` (with the precision) if ``adjusted`` is ``pvalues`` adjusted.
+    """Name the adjustment (Benjamini-Hochberg or Bonferroni, with the precision) that made ``adjusted``.
 
     The number of tests is the number of rows with an adjusted value (DESeq2's independent
     filtering leaves the others empty). Printed tables round the p-values (GEO2R to 3
@@ -230,8 +230,9 @@ def _exact_identities(frame: pd.DataFrame, target: str, features: list[str]) -> 
     return found
 
 
-def audit_leakage(table: DETable, *, target: str, features: list[str] | None = None,
-                  seed: int = 0) -> LeakageReport:
+def audit_leakage(
+    table: DETable, *, target: str, features: list[str] | None = None, seed: int = 0
+) -> LeakageReport:
     """Check every candidate feature against the target and against each other.
 
     Parameters
@@ -263,7 +264,9 @@ def audit_leakage(table: DETable, *, target: str, features: list[str] | None = N
         )
     if features is None:
         features = [column for column in table.numeric_columns if column != target]
-    features = [f for f in features if f != target and f not in IDENTIFIER_COLUMNS and table.data[f].notna().any()]
+    features = [
+        f for f in features if f != target and f not in IDENTIFIER_COLUMNS and table.data[f].notna().any()
+    ]
     frame = table.data[[target, *features]]
     label = table.display_name
     target_label = label(target)
@@ -331,10 +334,20 @@ def audit_leakage(table: DETable, *, target: str, features: list[str] | None = N
         if len(rows) < 20:
             continue
         va, vb = rows[a].to_numpy(), rows[b].to_numpy()
-        variants = [(abs_a, abs_b) for abs_a in (False, True) for abs_b in (False, True)
-                    if (not abs_a or (va < 0).any()) and (not abs_b or (vb < 0).any())]
-        found = next((v for v in variants if abs(_spearman(np.abs(va) if v[0] else va,
-                                                          np.abs(vb) if v[1] else vb)) >= MONOTONE), None)
+        variants = [
+            (abs_a, abs_b)
+            for abs_a in (False, True)
+            for abs_b in (False, True)
+            if (not abs_a or (va < 0).any()) and (not abs_b or (vb < 0).any())
+        ]
+        found = next(
+            (
+                v
+                for v in variants
+                if abs(_spearman(np.abs(va) if v[0] else va, np.abs(vb) if v[1] else vb)) >= MONOTONE
+            ),
+            None,
+        )
         if found is not None:
             name_a = f"|{label(a)}|" if found[0] else label(a)
             name_b = f"|{label(b)}|" if found[1] else label(b)
@@ -371,7 +384,8 @@ def audit_leakage(table: DETable, *, target: str, features: list[str] | None = N
         notes.append(
             f"{names} {'is' if len(sign_free) == 1 else 'are'} never negative: "
             f"{'it says' if len(sign_free) == 1 else 'they say'} how strongly a gene changed, not in which "
-            f"direction, so the sign of {target_label} cannot be learnt from {'it' if len(sign_free) == 1 else 'them'}."
+            f"direction, so the sign of {target_label} cannot be learnt from "
+            f"{'it' if len(sign_free) == 1 else 'them'}."
         )
         for feature in sign_free:
             relations[feature].append("sign-free")
@@ -390,15 +404,22 @@ def audit_leakage(table: DETable, *, target: str, features: list[str] | None = N
         if any(relation.startswith("exact:") for relation in relations[feature]):
             r2_pair = 1.0
             partner = next(
-                label(other) for other in features
-                if other != feature and any(label(other) in r for r in relations[feature] if r.startswith("exact:"))
+                label(other)
+                for other in features
+                if other != feature
+                and any(label(other) in r for r in relations[feature] if r.startswith("exact:"))
             )
         r2_pair = max(r2_pair, r2_one[feature]) if np.isfinite(r2_pair) else r2_pair
         verdict = "leaks" if feature in strong else ("partly" if feature in partly else "independent")
         audits.append(
             FeatureAudit(
-                feature=feature, label=label(feature), relations=list(dict.fromkeys(relations[feature])),
-                r2_one=r2_one[feature], r2_two=r2_pair, partner=partner, spearman=spearman[feature],
+                feature=feature,
+                label=label(feature),
+                relations=list(dict.fromkeys(relations[feature])),
+                r2_one=r2_one[feature],
+                r2_two=r2_pair,
+                partner=partner,
+                spearman=spearman[feature],
                 verdict=verdict,
             )
         )
@@ -438,8 +459,9 @@ def _monotone_groups(features: list[str], linked: dict[str, set[str]]) -> list[l
     return groups
 
 
-def _best_partner(frame: pd.DataFrame, target: str, feature: str, features: list[str],
-                  *, seed: int) -> tuple[str | None, float]:
+def _best_partner(
+    frame: pd.DataFrame, target: str, feature: str, features: list[str], *, seed: int
+) -> tuple[str | None, float]:
     """The other feature that, with ``feature``, explains most of the target (binned R²)."""
     best, best_r2 = None, float("nan")
     for other in features:
@@ -448,8 +470,13 @@ def _best_partner(frame: pd.DataFrame, target: str, feature: str, features: list
         rows = frame[[target, feature, other]].dropna()
         if len(rows) < 50:
             continue
-        r2 = binned_r2(rows[target].to_numpy(), rows[feature].to_numpy(), rows[other].to_numpy(),
-                       bins=_bins(len(rows), 2), seed=seed)
+        r2 = binned_r2(
+            rows[target].to_numpy(),
+            rows[feature].to_numpy(),
+            rows[other].to_numpy(),
+            bins=_bins(len(rows), 2),
+            seed=seed,
+        )
         if best is None or r2 > best_r2:
             best, best_r2 = other, r2
     return best, best_r2

@@ -120,7 +120,7 @@ def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
     metrics = [column for column in table.columns if column != "ranking by"]
     positions = np.arange(len(table))[::-1]
     height = 0.38
-    for number, (metric, colour) in enumerate(zip(metrics, ["#8172b2", "#dd8452"])):
+    for number, (metric, colour) in enumerate(zip(metrics, ["#8172b2", "#dd8452"], strict=False)):
         values = table[metric].to_numpy(dtype=float)
         ax.barh(positions + (0.5 - number) * height, np.nan_to_num(values), height=height, color=colour,
                 label=metric)

@@ -77,8 +77,12 @@ class Design:
             ("test rows", len(self.X_test)),
         ]
         if self.groups_train is not None:
-            rows.append(("distinct genes in the training part (probes of one gene stay together)",
-                         int(self.groups_train.nunique())))
+            rows.append(
+                (
+                    "distinct genes in the training part (probes of one gene stay together)",
+                    int(self.groups_train.nunique()),
+                )
+            )
         if self.subsampled_from is not None:
             rows.insert(3, ("rows kept by max_rows (seeded random subset)", self.rows_used))
         for feature, count in self.missing_features.items():
@@ -130,8 +134,11 @@ def prepare_design(
     data = table.data.set_index("gene_id", drop=False)
     label = table.display_name(target)
     if features is None:
-        features = [column for column in table.numeric_columns if column != target
-                    and (derived_features or column not in DERIVED_COLUMNS)]
+        features = [
+            column
+            for column in table.numeric_columns
+            if column != target and (derived_features or column not in DERIVED_COLUMNS)
+        ]
     features = [feature for feature in features if feature not in IDENTIFIER_COLUMNS and feature != target]
     if not features:
         raise InputError(
@@ -184,7 +191,9 @@ def prepare_design(
         rows_total=rows_total,
         rows_used=len(data),
         missing_target=missing_target,
-        missing_features={feature: int(X[feature].isna().sum()) for feature in features if X[feature].isna().any()},
+        missing_features={
+            feature: int(X[feature].isna().sum()) for feature in features if X[feature].isna().any()
+        },
         subsampled_from=subsampled_from,
         groups_train=groups_train,
         split_kind=split_kind,
@@ -226,7 +235,11 @@ def add_derived_columns(table: DETable) -> DETable:
     data = table.data.copy()
     column_map = dict(table.column_map)
     for name, (source, display, _) in DERIVED_COLUMNS.items():
-        if name in data.columns or source not in data.columns or not pd.api.types.is_numeric_dtype(data[source]):
+        if (
+            name in data.columns
+            or source not in data.columns
+            or not pd.api.types.is_numeric_dtype(data[source])
+        ):
             continue
         values = data[source]
         if name == "abs_logFC":
@@ -251,30 +264,47 @@ def add_derived_columns(table: DETable) -> DETable:
 
 #: what a target means and what a high R² would mean, by canonical target.
 _TARGET_MEANINGS = {
-    "logFC": ("{label} is the log2 fold change: how much, and in which direction, each gene's expression "
-              "differs between the two groups.",
-              "A high R² would mean the other columns determine each gene's change; on a DE table that is "
-              "usually arithmetic (t = logFC / SE), not biology, which is why the leakage audit comes first."),
-    "abs_logFC": ("{label} is the size of the fold change, ignoring its direction.",
-                  "A high R² from independent features (e.g. mean expression) would mean the size of a change is "
-                  "predictable from how a gene is measured; from p-values or |t| it only restates the test."),
-    "neg_log10_p": ("{label} is the significance of each gene's change: larger values mean stronger evidence.",
-                    "A high R² would mean significance follows from the other columns; with the fold change and its "
-                    "standard error as features it is guaranteed, since the test is computed from them."),
-    "B": ("{label} is limma's log-odds that the gene is differentially expressed.",
-          "B is a monotone function of |t|, so a high R² with t or the p-value as features is expected and says "
-          "nothing new; a high R² from independent columns would be a real finding."),
-    "stat": ("{label} is the test statistic: the fold change divided by its standard error.",
-             "A high R² would mean the statistic can be rebuilt from the other columns, as it must when the fold "
-             "change and its standard error are both present."),
-    "pvalue": ("{label} is the raw p-value of each gene's test.",
-               "The p-value is a monotone function of the test statistic, so a high R² with that statistic as a "
-               "feature is arithmetic, not a finding."),
-    "padj": ("{label} is the multiple-testing adjusted p-value.",
-             "It is computed from the raw p-values, so a high R² with them as features is expected."),
-    "mean_expr": ("{label} is the average expression of each gene.",
-                  "A high R² would mean a gene's abundance can be read from its test results, e.g. because "
-                  "low-expressed genes have larger standard errors."),
+    "logFC": (
+        "{label} is the log2 fold change: how much, and in which direction, each gene's expression "
+        "differs between the two groups.",
+        "A high R² would mean the other columns determine each gene's change; on a DE table that is "
+        "usually arithmetic (t = logFC / SE), not biology, which is why the leakage audit comes first.",
+    ),
+    "abs_logFC": (
+        "{label} is the size of the fold change, ignoring its direction.",
+        "A high R² from independent features (e.g. mean expression) would mean the size of a change is "
+        "predictable from how a gene is measured; from p-values or |t| it only restates the test.",
+    ),
+    "neg_log10_p": (
+        "{label} is the significance of each gene's change: larger values mean stronger evidence.",
+        "A high R² would mean significance follows from the other columns; with the fold change and its "
+        "standard error as features it is guaranteed, since the test is computed from them.",
+    ),
+    "B": (
+        "{label} is limma's log-odds that the gene is differentially expressed.",
+        "B is a monotone function of |t|, so a high R² with t or the p-value as features is expected and "
+        "says "
+        "nothing new; a high R² from independent columns would be a real finding.",
+    ),
+    "stat": (
+        "{label} is the test statistic: the fold change divided by its standard error.",
+        "A high R² would mean the statistic can be rebuilt from the other columns, as it must when the fold "
+        "change and its standard error are both present.",
+    ),
+    "pvalue": (
+        "{label} is the raw p-value of each gene's test.",
+        "The p-value is a monotone function of the test statistic, so a high R² with that statistic as a "
+        "feature is arithmetic, not a finding.",
+    ),
+    "padj": (
+        "{label} is the multiple-testing adjusted p-value.",
+        "It is computed from the raw p-values, so a high R² with them as features is expected.",
+    ),
+    "mean_expr": (
+        "{label} is the average expression of each gene.",
+        "A high R² would mean a gene's abundance can be read from its test results, e.g. because "
+        "low-expressed genes have larger standard errors.",
+    ),
 }
 
 
@@ -283,9 +313,12 @@ def explain_target(table: DETable, target: str) -> str:
     label = table.display_name(target)
     meaning, high = _TARGET_MEANINGS.get(
         target,
-        ("{label} is a numeric column of the table.",
-         "A high R² would mean it is determined by the other columns; check the leakage audit to see whether "
-         "that is arithmetic or a finding."),
+        (
+            "{label} is a numeric column of the table.",
+            "A high R² would mean it is determined by the other columns; check the leakage audit to see "
+            "whether "
+            "that is arithmetic or a finding.",
+        ),
     )
     return f"{meaning.format(label=label)} {high}"
 
@@ -340,4 +373,3 @@ def describe_numeric(table: DETable) -> pd.DataFrame:
     summary.insert(0, "missing", numeric.isna().sum())
     summary.index = [table.display_name(column) for column in summary.index]
     return summary.rename(columns={"count": "values"}).astype({"values": int, "missing": int})
-

@@ -87,7 +87,9 @@ def test_table_marks_the_best_and_what_cannot_be_told_apart(synthetic_design):
     dummy = table.set_index("model").loc["DummyRegressor"]
     assert not dummy["indistinguishable from best"] and dummy["p vs best"] < 0.05
     assert table.loc[0, "indistinguishable from best"]
-    assert (table["test R² low"] <= table["test R²"]).all() and (table["test R²"] <= table["test R² high"]).all()
+    assert (table["test R² low"] <= table["test R²"]).all() and (
+        table["test R²"] <= table["test R² high"]
+    ).all()
     assert table["gain over dummy"].iloc[0] == pytest.approx(table["CV R²"].iloc[0] - dummy["CV R²"])
     shown = comparison.display_table()
     assert shown.loc[0, "model"].endswith("(best)") and shown.loc[0, "same as best? (p)"] == "best"
@@ -118,8 +120,18 @@ def test_two_leaderboards_show_what_leakage_buys(synthetic_table):
     assert side.loc["LinearRegression", "R² bought by leakage"] > 0.3
     entries = leaderboard_entries(boards.boards["independent"])
     assert entries[0]["features"] == ["AveExpr"]
-    assert {"name", "cv", "test", "fit_seconds", "cv_seconds", "test_ci95", "tuning_seconds",
-            "indistinguishable_from_best", "p_vs_best", "gain_over_dummy_r2"} <= set(entries[0])
+    assert {
+        "name",
+        "cv",
+        "test",
+        "fit_seconds",
+        "cv_seconds",
+        "test_ci95",
+        "tuning_seconds",
+        "indistinguishable_from_best",
+        "p_vs_best",
+        "gain_over_dummy_r2",
+    } <= set(entries[0])
     json.dumps(entries, allow_nan=False)
 
 
@@ -139,7 +151,9 @@ def test_selected_features_are_flagged_when_they_leak(synthetic_table):
     table = read_de_table(synthetic_table)
     design = prepare_design(table, target="logFC")
     audit = audit_leakage(table, target="logFC", features=design.features)
-    boards = compare_feature_sets(design, audit, features=["mean_expr", "stat"], models=("DummyRegressor",), seed=0)
+    boards = compare_feature_sets(
+        design, audit, features=["mean_expr", "stat"], models=("DummyRegressor",), seed=0
+    )
     assert boards.main == "selected"
     assert boards.comparison.features == ["AveExpr", "t"]
     assert "t" in boards.notes[0]
@@ -162,8 +176,9 @@ def test_regression_and_classification_rank_the_test_genes(demo_slice):
 
 def test_ranking_needs_an_adjusted_p_value(tmp_path):
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"ID": [f"g{i}" for i in range(100)], "logFC": rng.normal(size=100),
-                          "AveExpr": rng.normal(size=100)})
+    frame = pd.DataFrame(
+        {"ID": [f"g{i}" for i in range(100)], "logFC": rng.normal(size=100), "AveExpr": rng.normal(size=100)}
+    )
     frame.to_csv(tmp_path / "t.csv", index=False)
     table = read_de_table(tmp_path / "t.csv")
     design = prepare_design(table, target="logFC")
@@ -184,7 +199,10 @@ def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
     assert isinstance(figure, Figure)
     ax = figure.axes[0]
     assert ax.get_xlabel() == "mean R² in cross-validation"
-    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["independent features", "all features"]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
+        "independent features",
+        "all features",
+    ]
     demo = read_de_table(demo_slice)
     demo_design = prepare_design(demo, target="logFC")
     best = compare_models(demo_design, models=("DummyRegressor", "LinearRegression"), seed=0).best
@@ -201,23 +219,42 @@ def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
     from degtools.report import render_report
 
     html_path, json_path = render_report(
-        {"input_table": str(SHARED_TABLES["airway"]), "target": "log2FoldChange", "max_rows": 400,
-         "models": "Ridge,KNeighborsRegressor", "tuning": "none", "n_jobs": 1},
+        {
+            "input_table": str(SHARED_TABLES["airway"]),
+            "target": "log2FoldChange",
+            "max_rows": 400,
+            "models": "Ridge,KNeighborsRegressor",
+            "tuning": "none",
+            "n_jobs": 1,
+        },
         out_dir=tmp_path,
     )
     page = html_path.read_text(encoding="utf-8")
-    for heading in ("Leakage audit", "Regression or classification?", "independent features:", "all features:"):
+    for heading in (
+        "Leakage audit",
+        "Regression or classification?",
+        "independent features:",
+        "all features:",
+    ):
         assert heading in page
     assert "log2FoldChange = lfcSE × stat for every row" in page
     assert "Traceback" not in page
     results = json.loads(json_path.read_text(encoding="utf-8"))
     verdicts = {entry["feature"]: entry["verdict"] for entry in results["leakage"]}
-    assert verdicts == {"baseMean": "independent", "lfcSE": "partly", "stat": "leaks", "pvalue": "partly",
-                        "padj": "partly"}
+    assert verdicts == {
+        "baseMean": "independent",
+        "lfcSE": "partly",
+        "stat": "leaks",
+        "pvalue": "partly",
+        "padj": "partly",
+    }
     assert results["main_leaderboard"] == "independent"
     assert [entry["features"] for entry in results["leaderboards"]["independent"]][0] == ["baseMean"]
     assert {entry["name"] for entry in results["leaderboards"]["all"]} == {
-        "DummyRegressor", "Ridge", "KNeighborsRegressor"}
+        "DummyRegressor",
+        "Ridge",
+        "KNeighborsRegressor",
+    }
     assert results["models"] == [
         {key: entry[key] for key in ("name", "cv", "test", "fit_seconds", "cv_seconds", "tuning_seconds")}
         for entry in results["leaderboards"]["independent"]

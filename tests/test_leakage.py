@@ -35,10 +35,13 @@ def test_airway_stat_times_lfcse_is_log2foldchange():
     assert "Benjamini-Hochberg, exact" in " ".join(audits["padj"].relations)
 
 
-@pytest.mark.parametrize(("name", "adjustment"), [
-    ("GSE2034", "Benjamini-Hochberg, exact up to the rounding of the p-values to 3 significant digits"),
-    ("GSE15852", "Bonferroni, exact up to the rounding of the p-values to 3 significant digits"),
-])
+@pytest.mark.parametrize(
+    ("name", "adjustment"),
+    [
+        ("GSE2034", "Benjamini-Hochberg, exact up to the rounding of the p-values to 3 significant digits"),
+        ("GSE15852", "Bonferroni, exact up to the rounding of the p-values to 3 significant digits"),
+    ],
+)
 def test_limma_t_carries_logfc_and_p_b_are_monotone_in_abs_t(name, adjustment):
     report = _audit(name)
     audits = _by_label(report)
@@ -85,14 +88,21 @@ def test_synthetic_identity_and_an_unrelated_column(synthetic_table):
     entries = report.entries()
     assert {entry["feature"] for entry in entries} == {"AveExpr", "t", "P.Value", "adj.P.Val", "B"}
     assert {entry["verdict"] for entry in entries} <= {"leaks", "partly", "independent"}
-    assert set(entries[0]["strength"]) == {"r2_one_feature", "r2_two_features", "two_feature_partner", "spearman"}
+    assert set(entries[0]["strength"]) == {
+        "r2_one_feature",
+        "r2_two_features",
+        "two_feature_partner",
+        "spearman",
+    }
 
 
 def test_exact_product_found_in_a_made_up_table(tmp_path):
     rng = np.random.default_rng(1)
     n = 300
     a, b = rng.normal(size=n), rng.uniform(0.5, 2, n)
-    frame = pd.DataFrame({"ID": [f"g{i}" for i in range(n)], "y": a * b, "a": a, "b": b, "noise": rng.normal(size=n)})
+    frame = pd.DataFrame(
+        {"ID": [f"g{i}" for i in range(n)], "y": a * b, "a": a, "b": b, "noise": rng.normal(size=n)}
+    )
     path = tmp_path / "made_up.csv"
     frame.to_csv(path, index=False)
     report = audit_leakage(read_de_table(path), target="y")

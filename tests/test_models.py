@@ -20,9 +20,18 @@ from degtools.models import (
 )
 
 TWELVE = {
-    "DummyRegressor", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "DecisionTreeRegressor",
-    "RandomForestRegressor", "GradientBoostingRegressor", "HistGradientBoostingRegressor", "SVR",
-    "KNeighborsRegressor", "MLPRegressor",
+    "DummyRegressor",
+    "LinearRegression",
+    "Ridge",
+    "Lasso",
+    "ElasticNet",
+    "DecisionTreeRegressor",
+    "RandomForestRegressor",
+    "GradientBoostingRegressor",
+    "HistGradientBoostingRegressor",
+    "SVR",
+    "KNeighborsRegressor",
+    "MLPRegressor",
 }
 
 

@@ -19,14 +19,22 @@ from degtools.prepare import gene_groups, parse_feature_choice, resolve_features
 
 def test_derived_columns_are_named_after_the_users_headers():
     table = add_derived_columns(read_de_table(SHARED_TABLES["airway"]))
-    names = {canonical: table.display_name(canonical) for canonical in
-             ("abs_logFC", "neg_log10_p", "abs_stat", "log_mean_expr")}
-    assert names == {"abs_logFC": "|log2FoldChange|", "neg_log10_p": "-log10(pvalue)", "abs_stat": "|stat|",
-                     "log_mean_expr": "log2(baseMean + 1)"}
+    names = {
+        canonical: table.display_name(canonical)
+        for canonical in ("abs_logFC", "neg_log10_p", "abs_stat", "log_mean_expr")
+    }
+    assert names == {
+        "abs_logFC": "|log2FoldChange|",
+        "neg_log10_p": "-log10(pvalue)",
+        "abs_stat": "|stat|",
+        "log_mean_expr": "log2(baseMean + 1)",
+    }
     data = table.data
     assert np.allclose(data["abs_logFC"], data["logFC"].abs())
     valid = data["pvalue"].notna()
-    assert np.allclose(data.loc[valid, "neg_log10_p"], -np.log10(data.loc[valid, "pvalue"].clip(lower=1e-300)))
+    assert np.allclose(
+        data.loc[valid, "neg_log10_p"], -np.log10(data.loc[valid, "pvalue"].clip(lower=1e-300))
+    )
     assert np.allclose(data["log_mean_expr"], np.log2(data["mean_expr"] + 1))
     # The original table is untouched, and a second call adds nothing.
     assert "abs_logFC" not in read_de_table(SHARED_TABLES["airway"]).data
@@ -102,7 +110,10 @@ def test_feature_choice_parsing(synthetic_table):
     assert parse_feature_choice("all") == "all"
     assert parse_feature_choice("AveExpr, t") == ["AveExpr", "t"]
     assert parse_feature_choice(["AveExpr"]) == ["AveExpr"]
-    assert resolve_features(table, ["AveExpr", "-log10(P.Value)"], target="logFC") == ["mean_expr", "neg_log10_p"]
+    assert resolve_features(table, ["AveExpr", "-log10(P.Value)"], target="logFC") == [
+        "mean_expr",
+        "neg_log10_p",
+    ]
     with pytest.raises(ParamsError, match="feature 'logFC' is not a numeric column .* other than the target"):
         resolve_features(table, ["logFC"], target="logFC")
     with pytest.raises(ParamsError, match="features must be"):
