@@ -215,7 +215,12 @@ def describe_adjustment(pvalues: pd.Series, adjusted: pd.Series) -> str | None:
 
 
 def _exact_identities(frame: pd.DataFrame, target: str, features: list[str]) -> list[tuple[str, str, str]]:
-    """(a, b, kind) for every pair with target = a*b, a/b or b/a in (almost) every row."""
+    """(a, b, kind) for every pair with target = a*b, a/b or b/a in (almost) every row.
+
+    ``kind`` is ``product`` or ``ratio`` for an exact identity, ``monotone product`` or
+    ``monotone ratio`` when the target is a monotone function of |a*b| or |a/b| (e.g.
+    -log10 P from log2FoldChange / lfcSE).
+    """
     found = []
     for a, b in itertools.combinations(features, 2):
         rows = frame[[target, a, b]].dropna()
@@ -227,6 +232,14 @@ def _exact_identities(frame: pd.DataFrame, target: str, features: list[str]) -> 
             if _share_close(y, expected, IDENTITY_TOLERANCE) >= ROW_SHARE:
                 found.append((a, b, kind) if kind != "inverse ratio" else (b, a, "ratio"))
                 break
+        else:
+            # A pair only counts when neither member alone is already a monotone transform.
+            if any(max(abs(_spearman(v, y)), abs(_spearman(np.abs(v), y))) >= MONOTONE for v in (va, vb)):
+                continue
+            for kind, expected in (("monotone product", va * vb), ("monotone ratio", va / vb)):
+                if max(abs(_spearman(np.abs(expected), y)), abs(_spearman(expected, y))) >= MONOTONE:
+                    found.append((a, b, kind))
+                    break
     return found
 
 
@@ -292,7 +305,10 @@ def audit_leakage(
             relations[feature].append(f"monotone in |{target_label}|")
             strong.add(feature)
         elif (x < 0).any() and abs(_spearman(np.abs(x), y)) >= MONOTONE:
-            relations[feature].append(f"{target_label} is monotone in |{label(feature)}|")
+            if np.allclose(np.abs(x), y):
+                relations[feature].append(f"{target_label} is its absolute value")
+            else:
+                relations[feature].append(f"{target_label} is monotone in |{label(feature)}|")
             strong.add(feature)
         if signed_target and (x < 0).mean() > 0.05:
             nonzero = (x != 0) & (y != 0)
@@ -318,11 +334,17 @@ def audit_leakage(
 
     # Exact products and ratios: target = a x b or a / b.
     for a, b, kind in _exact_identities(frame, target, features):
-        symbol = "×" if kind == "product" else "/"
-        formula = f"{target_label} = {label(a)} {symbol} {label(b)}"
-        relations[a].append(f"exact: {formula}")
-        relations[b].append(f"exact: {formula}")
-        notes.append(f"{formula} for every row: with both as features any model is exact.")
+        symbol = "×" if kind.endswith("product") else "/"
+        if kind.startswith("monotone"):
+            formula = f"{target_label} is a monotone function of {label(a)} {symbol} {label(b)}"
+            relations[a].append(f"with {label(b)}: {formula}")
+            relations[b].append(f"with {label(a)}: {formula}")
+            notes.append(f"{formula} for every row: together they rebuild it.")
+        else:
+            formula = f"{target_label} = {label(a)} {symbol} {label(b)}"
+            relations[a].append(f"exact: {formula}")
+            relations[b].append(f"exact: {formula}")
+            notes.append(f"{formula} for every row: with both as features any model is exact.")
         if a not in strong and b not in strong:
             strong.update((a, b))
         partly.update((a, b))

@@ -74,7 +74,7 @@ def test_derived_target_abs_logfc_leaks_from_logfc_and_magnitudes():
     report = audit_leakage(table, target="abs_logFC", features=["mean_expr", "logFC", "lfcSE", "stat"])
     audits = _by_label(report)
     assert audits["log2FoldChange"].verdict == "leaks"
-    assert "|log2FoldChange| is monotone in |log2FoldChange|" in audits["log2FoldChange"].relations
+    assert "|log2FoldChange| is its absolute value" in audits["log2FoldChange"].relations
     assert report.target_label == "|log2FoldChange|"
 
 
@@ -135,3 +135,17 @@ def test_binned_r2_is_high_for_a_function_and_near_zero_for_noise():
 def test_target_must_be_numeric(synthetic_table):
     with pytest.raises(InputError, match="target 'Gene.symbol' is not a numeric column"):
         audit_leakage(read_de_table(synthetic_table), target="Gene.symbol")
+
+
+def test_significance_target_is_rebuilt_by_fold_change_over_its_error():
+    table = add_derived_columns(read_de_table(SHARED_TABLES["airway"]))
+    features = ["mean_expr", "logFC", "lfcSE", "stat", "pvalue"]
+    report = audit_leakage(table, target="neg_log10_p", features=features)
+    audits = _by_label(report)
+    formula = "-log10(pvalue) is a monotone function of log2FoldChange / lfcSE"
+    assert f"with lfcSE: {formula}" in audits["log2FoldChange"].relations
+    assert audits["lfcSE"].verdict == audits["log2FoldChange"].verdict == "leaks"
+    assert "monotone transform of -log10(pvalue)" in audits["pvalue"].relations
+    # A member that is already monotone alone is not reported again as part of a pair.
+    assert not any("function of stat" in relation for relation in audits["stat"].relations)
+    assert report.independent == ["mean_expr"]
