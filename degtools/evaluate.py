@@ -500,6 +500,12 @@ def compare_feature_sets(
     if features == "independent":
         key, chosen = "independent", [f for f in design.features if f in audit.independent]
     else:
+        missing = [f for f in features if f not in design.features]
+        if missing:
+            raise ParamsError(
+                f"feature(s) {', '.join(missing)} are not candidate features of this design "
+                f"({', '.join(design.feature_labels.values())}); derived columns need derived_features: true."
+            )
         key, chosen = "selected", [f for f in design.features if f in features]
         leaking = [design.feature_labels[f] for f in chosen if audit.verdict(f) != "independent"]
         if leaking:

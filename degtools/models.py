@@ -285,5 +285,6 @@ LARGE_TABLE_STRATEGY = (
     "KNeighborsRegressor uses every training row: with few features its k-d tree makes fitting and "
     "prediction cheap. Tuning ('fast', 'thorough') searches the settings on a seeded subsample of the "
     "training part only, then the chosen settings are cross-validated and refitted on the whole "
-    "training part."
+    "training part. Because the same training rows helped choose the settings, the CV scores of tuned "
+    "models can be slightly optimistic; the held-out test genes, never used to choose, are the check."
 )

@@ -261,3 +261,13 @@ def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
     ]
     assert results["target_explanation"].startswith("log2FoldChange is the log2 fold change")
     assert results["ranking"] is None or len(results["ranking"]["rows"]) == 3
+
+
+def test_selecting_a_derived_feature_needs_the_switch(synthetic_table):
+    from degtools import ParamsError
+
+    table = read_de_table(synthetic_table)
+    design = prepare_design(table, target="logFC")
+    audit = audit_leakage(table, target="logFC", features=design.features)
+    with pytest.raises(ParamsError, match="derived columns need derived_features: true"):
+        compare_feature_sets(design, audit, features=["neg_log10_p"], models=("DummyRegressor",))

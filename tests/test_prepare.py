@@ -127,3 +127,17 @@ def test_every_target_gets_two_sentences(synthetic_table):
         assert text.count(". ") >= 1 and text.endswith(".")
         assert "high R²" in text
     assert explain_target(table, "logFC").startswith("logFC is the log2 fold change")
+
+
+def test_modelling_parameters_are_validated():
+    from degtools import validate_params
+
+    checked = validate_params({"features": ["baseMean", "lfcSE"], "tuning": "thorough", "models": "Ridge"})
+    assert checked["features"] == "baseMean,lfcSE"
+    assert checked["derived_features"] is False and checked["padj_threshold"] == 0.05
+    with pytest.raises(
+        ParamsError, match="parameter 'tuning' must be one of none, fast, thorough; got 'slow'"
+    ):
+        validate_params({"tuning": "slow"})
+    with pytest.raises(ParamsError, match="parameter 'padj_threshold' must be a number between 0 and 1"):
+        validate_params({"padj_threshold": 1.5})
