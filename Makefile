@@ -23,7 +23,7 @@ bench: $(STAMP)
 
 # Regenerate notebooks/analysis.ipynb from its paired percent script (the script is the source).
 notebook: $(STAMP)
-	$(BIN)/jupytext --to ipynb --update-metadata '{"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}' -o notebooks/analysis.ipynb notebooks/analysis.py
+	$(BIN)/jupytext --update --to ipynb notebooks/analysis.py
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/*.json

@@ -11,6 +11,9 @@ _LAZY = {
     "ModelComparison": "degtools.evaluate", "compare_models": "degtools.evaluate",
     "predictions": "degtools.evaluate", "regression_metrics": "degtools.evaluate",
     "Design": "degtools.prepare", "describe_numeric": "degtools.prepare", "prepare_design": "degtools.prepare",
+    "Leaderboards": "degtools.evaluate", "compare_feature_sets": "degtools.evaluate",
+    "compare_ranking": "degtools.evaluate", "LeakageReport": "degtools.leakage", "audit_leakage": "degtools.leakage",
+    "add_derived_columns": "degtools.prepare", "explain_target": "degtools.prepare",
 }
 
 
@@ -31,11 +34,18 @@ __all__ = [
     "DegtoolsError",
     "Design",
     "InputError",
+    "LeakageReport",
+    "Leaderboards",
     "ModelComparison",
     "ParamsError",
+    "add_derived_columns",
+    "audit_leakage",
     "check_notebook_parameters",
+    "compare_feature_sets",
     "compare_models",
+    "compare_ranking",
     "describe_numeric",
+    "explain_target",
     "predictions",
     "prepare_design",
     "read_de_table",

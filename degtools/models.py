@@ -9,16 +9,19 @@ into the scaling or the imputation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.dummy import DummyRegressor
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor, RandomForestRegressor
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
@@ -65,40 +68,178 @@ class SubsampledRegressor(RegressorMixin, BaseEstimator):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A registry entry: how to build the estimator, and a line for the report."""
+    """A registry entry: how to build the estimator, where to search its settings, a line for the report.
+
+    ``space`` maps a parameter of the estimator (as named inside the registry's Pipeline step
+    ``model``) to a list of values or a scipy distribution; an empty space means nothing is tuned.
+    """
 
     name: str
     build: Callable[[int], BaseEstimator]
     description: str
+    space: dict[str, Any] = field(default_factory=dict)
 
 
 def _svr(seed: int) -> BaseEstimator:
     return SubsampledRegressor(SVR(), max_rows=SVR_MAX_ROWS, random_state=seed)
 
 
-REGISTRY: dict[str, ModelSpec] = {
-    spec.name: spec
-    for spec in (
-        ModelSpec("DummyRegressor", lambda seed: DummyRegressor(strategy="mean"),
-                  "baseline: always predicts the training mean (R² 0 by construction)"),
-        ModelSpec("LinearRegression", lambda seed: LinearRegression(),
-                  "ordinary least squares on the standardised features"),
-        ModelSpec("DecisionTreeRegressor", lambda seed: DecisionTreeRegressor(random_state=seed),
-                  "a single regression tree grown to purity"),
-        ModelSpec("RandomForestRegressor",
-                  lambda seed: RandomForestRegressor(n_estimators=100, random_state=seed, n_jobs=2),
-                  "100 bootstrapped trees, averaged"),
-        ModelSpec("GradientBoostingRegressor", lambda seed: GradientBoostingRegressor(random_state=seed),
-                  "100 shallow trees fitted in sequence to the residuals"),
-        ModelSpec("SVR", _svr,
-                  f"support-vector regression, RBF kernel; fitted on at most {SVR_MAX_ROWS:,} training rows"),
-        ModelSpec("KNeighborsRegressor", lambda seed: KNeighborsRegressor(n_neighbors=5),
-                  "mean target of the 5 nearest genes in standardised feature space"),
+def _mlp(seed: int) -> BaseEstimator:
+    return MLPRegressor(
+        hidden_layer_sizes=(32, 16), early_stopping=True, max_iter=100, n_iter_no_change=5, random_state=seed
     )
+
+
+_LOG_ALPHA = stats.loguniform(1e-4, 1e2)
+
+_SPECS = (
+    ModelSpec(
+        "DummyRegressor",
+        lambda seed: DummyRegressor(strategy="mean"),
+        "baseline: always predicts the training mean (R² 0 by construction)",
+    ),
+    ModelSpec(
+        "LinearRegression",
+        lambda seed: LinearRegression(),
+        "ordinary least squares on the standardised features",
+    ),
+    ModelSpec(
+        "Ridge",
+        lambda seed: Ridge(alpha=1.0),
+        "least squares with an L2 penalty that shrinks all coefficients",
+        {"alpha": stats.loguniform(1e-3, 1e3)},
+    ),
+    ModelSpec(
+        "Lasso",
+        lambda seed: Lasso(alpha=0.001, max_iter=5000),
+        "least squares with an L1 penalty that sets weak coefficients to zero",
+        {"alpha": _LOG_ALPHA},
+    ),
+    ModelSpec(
+        "ElasticNet",
+        lambda seed: ElasticNet(alpha=0.001, l1_ratio=0.5, max_iter=5000),
+        "least squares with a mix of L1 and L2 penalties",
+        {"alpha": _LOG_ALPHA, "l1_ratio": stats.uniform(0.05, 0.9)},
+    ),
+    ModelSpec(
+        "DecisionTreeRegressor",
+        lambda seed: DecisionTreeRegressor(min_samples_leaf=5, random_state=seed),
+        "a single regression tree (at least 5 genes per leaf)",
+        {"max_depth": [4, 6, 8, 12, None], "min_samples_leaf": stats.randint(1, 50)},
+    ),
+    ModelSpec(
+        "RandomForestRegressor",
+        lambda seed: RandomForestRegressor(
+            n_estimators=100, min_samples_leaf=3, max_samples=0.2, random_state=seed, n_jobs=1
+        ),
+        "100 trees, each on a random fifth of the training genes, averaged",
+        {"min_samples_leaf": stats.randint(1, 30), "max_features": [1.0, 0.7, 0.5]},
+    ),
+    ModelSpec(
+        "GradientBoostingRegressor",
+        lambda seed: GradientBoostingRegressor(subsample=0.5, n_iter_no_change=10, random_state=seed),
+        "up to 100 shallow trees fitted in sequence to the residuals, each on a random half of the genes; "
+        "stops when 10 more trees do not improve a 10% validation part",
+        {
+            "learning_rate": stats.loguniform(0.02, 0.3),
+            "max_depth": [2, 3, 4, 5],
+            "min_samples_leaf": stats.randint(1, 50),
+        },
+    ),
+    ModelSpec(
+        "HistGradientBoostingRegressor",
+        lambda seed: HistGradientBoostingRegressor(random_state=seed),
+        "gradient boosting on binned features (fast on many genes), early stopping on large tables",
+        {
+            "learning_rate": stats.loguniform(0.02, 0.3),
+            "max_leaf_nodes": [7, 15, 31, 63],
+            "min_samples_leaf": stats.randint(5, 100),
+            "l2_regularization": stats.loguniform(1e-4, 10),
+        },
+    ),
+    ModelSpec(
+        "SVR",
+        _svr,
+        f"support-vector regression, RBF kernel; fitted on at most {SVR_MAX_ROWS:,} training rows",
+        {
+            "estimator__C": stats.loguniform(0.1, 100),
+            "estimator__gamma": ["scale", 0.01, 0.1, 1.0],
+            "estimator__epsilon": stats.loguniform(0.01, 0.5),
+        },
+    ),
+    ModelSpec(
+        "KNeighborsRegressor",
+        lambda seed: KNeighborsRegressor(n_neighbors=15),
+        "mean target of the 15 nearest genes in standardised feature space",
+        {"n_neighbors": stats.randint(3, 60), "weights": ["uniform", "distance"]},
+    ),
+    ModelSpec(
+        "MLPRegressor",
+        _mlp,
+        "a small neural network (32 and 16 hidden units) with early stopping",
+        {
+            "hidden_layer_sizes": [(16,), (32,), (32, 16), (64, 32)],
+            "alpha": stats.loguniform(1e-5, 1e-1),
+            "learning_rate_init": stats.loguniform(1e-4, 1e-2),
+        },
+    ),
+)
+
+REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
+
+#: the models a report compares by default: all of the registry.
+DEFAULT_MODELS = tuple(REGISTRY)
+
+#: the six models the user named first, plus the baseline (the skeleton's set).
+CLASSIC_MODELS = (
+    "DummyRegressor",
+    "LinearRegression",
+    "DecisionTreeRegressor",
+    "RandomForestRegressor",
+    "GradientBoostingRegressor",
+    "SVR",
+    "KNeighborsRegressor",
+)
+
+#: tuning levels: how many settings to try, on at most how many training rows, with how many inner folds.
+TUNING = {
+    "none": None,
+    "fast": {"candidates": 5, "max_rows": 2000, "folds": 3, "halving": False},
+    "thorough": {"candidates": 40, "max_rows": 12000, "folds": 4, "halving": True},
 }
 
-#: the models a report compares by default: the user's six plus the baseline.
-DEFAULT_MODELS = tuple(REGISTRY)
+
+def resolve_models(choice: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Model names from ``"all"``, a comma-separated string or a list; the baseline is always kept.
+
+    Raises
+    ------
+    ParamsError
+        For an unknown model name, listing the registry.
+    """
+    if isinstance(choice, str):
+        text = choice.strip()
+        names = (
+            list(REGISTRY)
+            if text in ("", "all")
+            else [name.strip() for name in text.split(",") if name.strip()]
+        )
+    else:
+        names = [str(name).strip() for name in choice]
+    unknown = [name for name in names if name not in REGISTRY]
+    if unknown:
+        raise ParamsError(
+            f"unknown model {unknown[0]!r}; the models parameter takes 'all' or a comma-separated subset of "
+            f"{', '.join(REGISTRY)}."
+        )
+    if "DummyRegressor" not in names:
+        names.insert(0, "DummyRegressor")
+    return tuple(dict.fromkeys(names))
+
+
+def search_space(name: str) -> dict[str, Any]:
+    """The registry's search space of ``name``, keyed as Pipeline parameters (``model__...``)."""
+    return {f"model__{key}": value for key, value in REGISTRY[name].space.items()}
 
 
 def build_pipeline(name: str, *, seed: int) -> Pipeline:
@@ -123,7 +264,27 @@ def estimator_name(pipeline: Pipeline) -> str:
 
 
 def describe_models(names: tuple[str, ...] | list[str] = DEFAULT_MODELS) -> pd.DataFrame:
-    """Model name and a one-line description, for the report."""
+    """Model name, a one-line description and the tuned settings, for the report."""
     return pd.DataFrame(
-        [{"model": name, "what it does": REGISTRY[name].description} for name in names]
+        [
+            {
+                "model": name,
+                "what it does": REGISTRY[name].description,
+                "settings searched when tuning": ", ".join(REGISTRY[name].space) or "none (nothing to tune)",
+            }
+            for name in names
+        ]
     )
+
+
+#: how the slow-growing models are handled on large tables, for the report's methods.
+LARGE_TABLE_STRATEGY = (
+    f"SVR's fit time grows about as the square of the number of rows, so on tables with more than "
+    f"{SVR_MAX_ROWS:,} training rows it is fitted on a seeded random subsample of {SVR_MAX_ROWS:,} rows (in "
+    "every CV fold and in the final fit); bench/bench_models.py measures what this costs in R². "
+    "KNeighborsRegressor uses every training row: with few features its k-d tree makes fitting and "
+    "prediction cheap. Tuning ('fast', 'thorough') searches the settings on a seeded subsample of the "
+    "training part only, then the chosen settings are cross-validated and refitted on the whole "
+    "training part. Because the same training rows helped choose the settings, the CV scores of tuned "
+    "models can be slightly optimistic; the held-out test genes, never used to choose, are the check."
+)

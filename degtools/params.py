@@ -52,6 +52,18 @@ PARAMETERS: tuple[Param, ...] = (
     Param("collapse", False, bool, "keep one row per gene (symbol, else ID): the one with the largest |statistic|"),
     Param("id_map", "", str, "two-column file (ID, symbol) giving symbols to a table with IDs only"),
     Param("cluster", "", str, "Seurat FindAllMarkers: keep the rows of this cluster only"),
+    Param("features", "independent", str,
+          "independent (features the leakage audit clears, plus an all-features leaderboard), all, or column names",
+          lambda value: value.strip() != "", "'independent', 'all' or a comma-separated list of column names"),
+    Param("derived_features", False, bool, "also offer -log10 p, |t| and log mean expression as features"),
+    Param("models", "all", str, "all, or a comma-separated subset of the model registry",
+          lambda value: value.strip() != "", "'all' or a comma-separated list of model names"),
+    Param("tuning", "fast", str, "how hard to search model settings: none, fast or thorough",
+          lambda value: value in ("none", "fast", "thorough"), "one of none, fast, thorough"),
+    Param("padj_threshold", 0.05, float, "adjusted p-value below which a gene counts as significant",
+          lambda value: 0 < value < 1, "a number between 0 and 1 (exclusive)"),
+    Param("n_jobs", 2, int, "worker processes for the model comparison (each model single-threaded)",
+          lambda value: 1 <= value <= 64, "an integer between 1 and 64"),
 )
 
 BY_NAME = {param.name: param for param in PARAMETERS}
@@ -66,6 +78,8 @@ def _coerce(param: Param, value: Any) -> Any:
     if param.kind is str:
         if isinstance(value, (str, Path)):
             return str(value)
+        if isinstance(value, (list, tuple)) and value and all(isinstance(item, str) for item in value):
+            return ",".join(value)  # a YAML list of names, e.g. features: [baseMean, lfcSE]
         if value is None:
             return ""
     elif param.kind is int:

@@ -91,3 +91,44 @@ def plot_importances(importances: pd.DataFrame, *, title: str = "", ax: Axes | N
     if title:
         ax.set_title(title, fontsize=10)
     return ax.figure
+
+
+def plot_leaderboards(leaderboards, *, ax: Axes | None = None) -> Figure:
+    """Mean CV R² per model under each feature set, side by side: what the leakage buys."""
+    frame = leaderboards.side_by_side()
+    columns = [column for column in frame.columns if column.startswith("CV R²")]
+    ax = _axes(ax, (7, 0.5 * len(frame) + 1.4))
+    order = frame.iloc[::-1]
+    positions = np.arange(len(order))
+    height = 0.8 / max(len(columns), 1)
+    colours = ["#4c72b0", "#c44e52", "#55a868"]
+    for number, column in enumerate(columns):
+        ax.barh(positions + number * height - 0.4 + height / 2, order[column].fillna(0), height=height,
+                color=colours[number % len(colours)], label=column.removeprefix("CV R², "))
+    ax.set_yticks(positions, order.index)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("mean R² in cross-validation")
+    ax.set_xlim(max(min(0.0, float(np.nanmin(order[columns].to_numpy()))), -1.0) - 0.05, 1.05)
+    ax.legend(loc="best", fontsize=8)
+    return ax.figure
+
+
+def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
+    """Spearman with |logFC| and AUC for significance of each way of ranking the test genes."""
+    table = ranking.table
+    ax = _axes(ax, (7, 0.9 * len(table) + 1.2))
+    metrics = [column for column in table.columns if column != "ranking by"]
+    positions = np.arange(len(table))[::-1]
+    height = 0.38
+    for number, (metric, colour) in enumerate(zip(metrics, ["#8172b2", "#dd8452"], strict=False)):
+        values = table[metric].to_numpy(dtype=float)
+        ax.barh(positions + (0.5 - number) * height, np.nan_to_num(values), height=height, color=colour,
+                label=metric)
+    labels = [text if len(text) <= 48 else text[:46] + "…" for text in table["ranking by"]]
+    ax.set_yticks(positions, labels, fontsize=8)
+    lowest = float(np.nanmin(table[metrics].to_numpy(dtype=float)))
+    ax.set_xlim(min(0.0, lowest) - 0.05, 1.05)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("score on the test genes (higher is better)")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax.figure

@@ -142,14 +142,16 @@ def model_entries(comparison) -> list[dict[str, Any]]:
                 "test": {key: _finite_or_none(value) for key, value in result.test.items()},
                 "fit_seconds": round(result.fit_seconds, 4),
                 "cv_seconds": round(result.cv_seconds, 4),
+                "tuning_seconds": round(getattr(result, "tuning_seconds", 0.0), 4),
             }
         )
     return entries
 
 
-def build_results(*, params, table, design, comparison, timings: Timings) -> dict[str, Any]:
+def build_results(*, params, table, design, comparison, timings: Timings, leakage=None, leaderboards=None,
+                  ranking=None, target_explanation=None) -> dict[str, Any]:
     """The per-report JSON (see README, "The report JSON")."""
-    return {
+    results = {
         "schema_version": RESULTS_SCHEMA_VERSION,
         "dataset": params["dataset_name"] or dataset_name_from_path(table.path),
         "target": design.target_label,
@@ -165,12 +167,37 @@ def build_results(*, params, table, design, comparison, timings: Timings) -> dic
         },
         "features": [design.feature_labels[feature] for feature in design.features],
         "split": {"train": len(design.X_train), "test": len(design.X_test), "cv_folds": comparison.cv_folds,
-                  "seed": comparison.seed},
+                  "seed": comparison.seed, "by": getattr(design, "split_kind", "random rows")},
         "versions": package_versions(),
         "models": model_entries(comparison),
         "best_model": comparison.best_name,
         "timings": timings.as_dict(),
     }
+    results.update(modelling_results(leakage=leakage, leaderboards=leaderboards, ranking=ranking,
+                                     target_explanation=target_explanation))
+    return results
+
+
+def modelling_results(*, leakage=None, leaderboards=None, ranking=None, target_explanation=None) -> dict[str, Any]:
+    """JSON fields of the leakage audit, the leaderboards and the ranking comparison (those given)."""
+    from degtools.evaluate import leaderboard_entries
+
+    fields: dict[str, Any] = {}
+    if target_explanation is not None:
+        fields["target_explanation"] = target_explanation
+    if leakage is not None:
+        fields["leakage"] = leakage.entries()
+        fields["leakage_notes"] = list(leakage.notes)
+    if leaderboards is not None:
+        fields["leaderboards"] = {name: (leaderboard_entries(board) if board is not None else None)
+                                  for name, board in leaderboards.boards.items()}
+        fields["main_leaderboard"] = leaderboards.main
+    if leaderboards is not None or ranking is not None:
+        fields["ranking"] = None if ranking is None else {
+            "threshold": ranking.threshold,
+            "rows": json.loads(ranking.table.to_json(orient="records")),
+        }
+    return fields
 
 
 def write_results(results: dict[str, Any], path: str | Path) -> Path | None:
@@ -258,7 +285,9 @@ def render_report(
     if params.get("id_map"):
         params["id_map"] = str(Path(params["id_map"]).expanduser().resolve())
     table = read_de_table(params["input_table"], **reader_options(params))
-    resolve_target(table, params["target"])
+    from degtools.prepare import add_derived_columns
+
+    resolve_target(add_derived_columns(table), params["target"])
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
         raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")
@@ -340,6 +369,12 @@ def methods_table(results: dict[str, Any]) -> pd.DataFrame:
         ("train / test rows", f"{results['split']['train']} / {results['split']['test']}"),
         ("cross-validation", f"{results['split']['cv_folds']}-fold KFold, shuffled, seed {results['split']['seed']}"),
     ]
+    if "by" in results["split"]:
+        from degtools.models import LARGE_TABLE_STRATEGY
+
+        rows[-1] = ("cross-validation", f"{results['split']['cv_folds']}-fold, shuffled, seed "
+                    f"{results['split']['seed']}; split {results['split']['by']}")
+        rows.append(("large tables (SVR, KNN) and tuning", LARGE_TABLE_STRATEGY))
     rows += [("version: " + package, version) for package, version in results["versions"].items()]
     rows += [("seconds: " + step, f"{seconds:.2f}") for step, seconds in results["timings"].items()]
     return pd.DataFrame(rows, columns=["item", "value"]).astype(str)

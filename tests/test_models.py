@@ -1,0 +1,83 @@
+"""The model registry: twelve entries, valid search spaces, the SVR subsampler."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.model_selection import ParameterSampler
+
+from degtools import ParamsError
+from degtools.models import (
+    CLASSIC_MODELS,
+    DEFAULT_MODELS,
+    REGISTRY,
+    SubsampledRegressor,
+    build_pipeline,
+    describe_models,
+    estimator_name,
+    resolve_models,
+    search_space,
+)
+
+TWELVE = {
+    "DummyRegressor",
+    "LinearRegression",
+    "Ridge",
+    "Lasso",
+    "ElasticNet",
+    "DecisionTreeRegressor",
+    "RandomForestRegressor",
+    "GradientBoostingRegressor",
+    "HistGradientBoostingRegressor",
+    "SVR",
+    "KNeighborsRegressor",
+    "MLPRegressor",
+}
+
+
+def test_registry_holds_the_twelve_models():
+    assert set(REGISTRY) == TWELVE
+    assert set(DEFAULT_MODELS) == TWELVE
+    assert set(CLASSIC_MODELS) <= TWELVE
+    assert {estimator_name(build_pipeline(name, seed=0)) for name in REGISTRY} == TWELVE
+
+
+@pytest.mark.parametrize("name", sorted(TWELVE))
+def test_every_search_space_is_accepted_by_its_pipeline(name):
+    pipeline = build_pipeline(name, seed=0)
+    space = search_space(name)
+    if name in ("DummyRegressor", "LinearRegression"):
+        assert space == {}
+        return
+    for setting in ParameterSampler(space, n_iter=3, random_state=0):
+        pipeline.set_params(**setting)  # raises on a misnamed parameter
+
+
+def test_resolve_models_keeps_the_baseline_and_rejects_typos():
+    assert resolve_models("all") == DEFAULT_MODELS
+    assert resolve_models("Ridge, SVR") == ("DummyRegressor", "Ridge", "SVR")
+    assert resolve_models(["Lasso"]) == ("DummyRegressor", "Lasso")
+    with pytest.raises(ParamsError, match="unknown model 'Rigde'.*comma-separated subset"):
+        resolve_models("Rigde")
+    with pytest.raises(ParamsError, match="unknown model 'Nope'"):
+        build_pipeline("Nope", seed=0)
+
+
+def test_describe_models_lists_the_searched_settings():
+    table = describe_models(("Ridge", "DummyRegressor"))
+    assert list(table["model"]) == ["Ridge", "DummyRegressor"]
+    assert table.loc[0, "settings searched when tuning"] == "alpha"
+    assert table.loc[1, "settings searched when tuning"].startswith("none")
+
+
+def test_subsampled_regressor_fits_on_at_most_max_rows():
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 2))
+    y = X @ np.array([1.0, -2.0])
+    model = SubsampledRegressor(LinearRegression(), max_rows=100, random_state=0).fit(X, y)
+    assert model.n_rows_fitted_ == 100
+    assert np.allclose(model.predict(X), y)
+    small = SubsampledRegressor(LinearRegression(), max_rows=1000, random_state=0).fit(X, y)
+    assert small.n_rows_fitted_ == 500

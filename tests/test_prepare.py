@@ -1,0 +1,143 @@
+"""Targets, derived columns, gene-aware splits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SHARED_TABLES
+
+from degtools import (
+    InputError,
+    ParamsError,
+    add_derived_columns,
+    explain_target,
+    prepare_design,
+    read_de_table,
+)
+from degtools.prepare import gene_groups, parse_feature_choice, resolve_features
+
+
+def test_derived_columns_are_named_after_the_users_headers():
+    table = add_derived_columns(read_de_table(SHARED_TABLES["airway"]))
+    names = {
+        canonical: table.display_name(canonical)
+        for canonical in ("abs_logFC", "neg_log10_p", "abs_stat", "log_mean_expr")
+    }
+    assert names == {
+        "abs_logFC": "|log2FoldChange|",
+        "neg_log10_p": "-log10(pvalue)",
+        "abs_stat": "|stat|",
+        "log_mean_expr": "log2(baseMean + 1)",
+    }
+    data = table.data
+    assert np.allclose(data["abs_logFC"], data["logFC"].abs())
+    valid = data["pvalue"].notna()
+    assert np.allclose(
+        data.loc[valid, "neg_log10_p"], -np.log10(data.loc[valid, "pvalue"].clip(lower=1e-300))
+    )
+    assert np.allclose(data["log_mean_expr"], np.log2(data["mean_expr"] + 1))
+    # The original table is untouched, and a second call adds nothing.
+    assert "abs_logFC" not in read_de_table(SHARED_TABLES["airway"]).data
+    assert add_derived_columns(table).column_map == table.column_map
+
+
+def test_limma_mean_is_already_log_so_no_log_mean(synthetic_table):
+    table = add_derived_columns(read_de_table(synthetic_table))
+    assert "log_mean_expr" not in table.data
+    assert "abs_stat" in table.data
+
+
+@pytest.mark.parametrize("target", ["logFC", "B", "abs_logFC", "neg_log10_p", "|logFC|", "-log10(P.Value)"])
+def test_target_shortcuts(synthetic_table, target):
+    design = prepare_design(read_de_table(synthetic_table), target=target)
+    assert design.target in ("logFC", "B", "abs_logFC", "neg_log10_p")
+    assert design.target not in design.features
+    # Derived features are off by default.
+    assert not {"abs_logFC", "neg_log10_p", "abs_stat"} & set(design.features)
+
+
+def test_derived_features_switch(synthetic_table):
+    design = prepare_design(read_de_table(synthetic_table), target="logFC", derived_features=True)
+    assert {"neg_log10_p", "abs_stat"} <= set(design.features)
+    assert design.feature_labels["neg_log10_p"] == "-log10(P.Value)"
+
+
+def test_unknown_target_lists_the_shortcuts(synthetic_table):
+    with pytest.raises(InputError, match="valid targets are .*abs_logFC"):
+        prepare_design(read_de_table(synthetic_table), target="nonsense")
+
+
+def test_probes_of_one_gene_never_straddle_the_split(demo_slice):
+    table = read_de_table(demo_slice)
+    design = prepare_design(table, target="logFC")
+    assert design.groups_train is not None
+    symbols = table.data.set_index("gene_id")["symbol"]
+    train_genes = set(symbols.reindex(design.X_train.index).dropna())
+    test_genes = set(symbols.reindex(design.X_test.index).dropna())
+    assert train_genes and test_genes and not train_genes & test_genes
+    for train, test in design.cv_splitter(5, 42).split(design.X_train, design.y_train, design.groups_train):
+        assert not set(design.groups_train.iloc[train]) & set(design.groups_train.iloc[test])
+
+
+def test_unique_genes_use_plain_rows(synthetic_table):
+    design = prepare_design(read_de_table(synthetic_table), target="logFC")
+    assert design.groups_train is None
+    assert design.split_kind == "random rows"
+
+
+def test_gene_groups_give_unsymbolled_rows_their_own_group(demo_slice):
+    data = read_de_table(demo_slice).data
+    groups = gene_groups(data)
+    missing = data["symbol"].isna()
+    assert missing.any()
+    assert groups[missing].str.startswith("row:").all()
+    assert groups[missing].is_unique
+
+
+def test_with_features_keeps_the_split(synthetic_table):
+    design = prepare_design(read_de_table(synthetic_table), target="logFC")
+    narrow = design.with_features(["mean_expr"])
+    assert narrow.features == ["mean_expr"]
+    assert list(narrow.X_train.columns) == ["mean_expr"]
+    assert narrow.X_train.index.equals(design.X_train.index)
+    with pytest.raises(ParamsError, match="not among this design's features"):
+        design.with_features(["nope"])
+
+
+def test_feature_choice_parsing(synthetic_table):
+    table = read_de_table(synthetic_table)
+    assert parse_feature_choice("independent") == "independent"
+    assert parse_feature_choice("all") == "all"
+    assert parse_feature_choice("AveExpr, t") == ["AveExpr", "t"]
+    assert parse_feature_choice(["AveExpr"]) == ["AveExpr"]
+    assert resolve_features(table, ["AveExpr", "-log10(P.Value)"], target="logFC") == [
+        "mean_expr",
+        "neg_log10_p",
+    ]
+    with pytest.raises(ParamsError, match="feature 'logFC' is not a numeric column .* other than the target"):
+        resolve_features(table, ["logFC"], target="logFC")
+    with pytest.raises(ParamsError, match="features must be"):
+        parse_feature_choice(" , ")
+
+
+def test_every_target_gets_two_sentences(synthetic_table):
+    table = add_derived_columns(read_de_table(synthetic_table))
+    for target in ("logFC", "abs_logFC", "neg_log10_p", "B", "stat", "pvalue", "padj", "mean_expr"):
+        text = explain_target(table, target)
+        assert text.count(". ") >= 1 and text.endswith(".")
+        assert "high R²" in text
+    assert explain_target(table, "logFC").startswith("logFC is the log2 fold change")
+
+
+def test_modelling_parameters_are_validated():
+    from degtools import validate_params
+
+    checked = validate_params({"features": ["baseMean", "lfcSE"], "tuning": "thorough", "models": "Ridge"})
+    assert checked["features"] == "baseMean,lfcSE"
+    assert checked["derived_features"] is False and checked["padj_threshold"] == 0.05
+    with pytest.raises(
+        ParamsError, match="parameter 'tuning' must be one of none, fast, thorough; got 'slow'"
+    ):
+        validate_params({"tuning": "slow"})
+    with pytest.raises(ParamsError, match="parameter 'padj_threshold' must be a number between 0 and 1"):
+        validate_params({"padj_threshold": 1.5})
