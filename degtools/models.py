@@ -8,6 +8,7 @@ into the scaling or the imputation.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +31,12 @@ from degtools.errors import ParamsError
 #: SVR's fit time grows about as n^1.8: above this many training rows it is fitted on a
 #: seeded random subsample of this size (see the report's methods and bench/).
 SVR_MAX_ROWS = 4000
+
+
+def estimator_jobs() -> int:
+    """n_jobs of self-parallel estimators: 2, or ``DEGTOOLS_N_JOBS`` (set by ``degtools batch`` per worker)."""
+    value = os.environ.get("DEGTOOLS_N_JOBS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else 2
 
 
 class SubsampledRegressor(RegressorMixin, BaseEstimator):
@@ -86,7 +93,8 @@ REGISTRY: dict[str, ModelSpec] = {
         ModelSpec("DecisionTreeRegressor", lambda seed: DecisionTreeRegressor(random_state=seed),
                   "a single regression tree grown to purity"),
         ModelSpec("RandomForestRegressor",
-                  lambda seed: RandomForestRegressor(n_estimators=100, random_state=seed, n_jobs=2),
+                  lambda seed: RandomForestRegressor(n_estimators=100, random_state=seed,
+                                                     n_jobs=estimator_jobs()),
                   "100 bootstrapped trees, averaged"),
         ModelSpec("GradientBoostingRegressor", lambda seed: GradientBoostingRegressor(random_state=seed),
                   "100 shallow trees fitted in sequence to the residuals"),
