@@ -146,7 +146,7 @@ def plot_dataset_comparison(rows: list[IndexRow], *, ax: Axes | None = None) -> 
     """Best model's CV R² (± sd) per report, with its test R² and the independent-features R² where known."""
     rows = [row for row in rows if row.cv_r2 is not None]
     if ax is None:
-        figure = Figure(figsize=(7.5, 0.9 + 0.38 * max(len(rows), 1)), layout="constrained")
+        figure = Figure(figsize=(9, 1.2 + 0.38 * max(len(rows), 1)), layout="constrained")
         ax = figure.add_subplot()
     positions = list(range(len(rows)))[::-1]
     ax.barh(positions, [row.cv_r2 for row in rows], xerr=[row.cv_r2_sd or 0.0 for row in rows],
@@ -164,7 +164,7 @@ def plot_dataset_comparison(rows: list[IndexRow], *, ax: Axes | None = None) -> 
     ax.set_xlabel("R²")
     ax.set_title("Model performance across datasets and targets")
     if rows:
-        ax.legend(loc="lower right", fontsize="small")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
     else:
         ax.text(0.5, 0.5, "no report with a cross-validated R²", transform=ax.transAxes, ha="center")
     return ax.figure

@@ -147,12 +147,14 @@ def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, ca
 
     assert main(["batch", str(params), "--jobs", "2", "--out", str(out)]) == 1
     printed = capsys.readouterr().out.splitlines()
-    progress = sorted(line for line in printed if line.startswith("["))
+    progress = sorted(" ".join(line.split()[1:]) for line in printed if line.startswith("["))
     assert len(progress) == 2
-    assert "rendered demo logFC" in " ".join(progress[0].split())
-    assert "failed tiny B" in " ".join(progress[1].split()) and "InputError" in progress[1]
-    assert printed[-3].startswith("1 rendered, 0 unchanged, 1 failed in")
-    assert printed[-2].startswith("  FAILED bad.yaml: InputError:")
+    assert progress[0].startswith("failed tiny B") and "InputError" in progress[0]
+    assert progress[1].startswith("rendered demo logFC")
+    summary = next(i for i, line in enumerate(printed) if line.startswith("1 rendered, 0 unchanged, 1 failed in"))
+    assert printed[summary + 1].startswith("  FAILED bad.yaml: InputError: tiny.tsv has 20 rows")
+    assert [line.split()[-1] for line in printed[summary + 2:]] == [
+        str(out / "tiny_B.failed.ipynb"), str(out / "tiny_B.failed.log")]
     assert (out / "demo_logFC.html").is_file() and (out / "index.html").is_file()
     assert (out / "tiny_B.failed.ipynb").is_file() and (out / "tiny_B.failed.log").is_file()
     assert not (out / "tiny_B.html").exists()
