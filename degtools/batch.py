@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import signal
 import sys
 import time
 import traceback
@@ -51,6 +53,7 @@ class Job:
     dataset: str = ""
     target: str = ""
     fingerprint: str = ""
+    input_bytes: int = 0  # size of the input table: big tables start first, so the batch ends sooner
     problem: str = ""  # set when the params file cannot be rendered at all (one line)
 
 
@@ -159,6 +162,7 @@ def plan_jobs(params_files: Iterable[Path], *, notebook: Path | None = None, wit
     Two params files that would write the same report name are a problem for the second one.
     """
     from degtools.report import DEFAULT_NOTEBOOK, dataset_name_from_path, report_stem
+    from degtools.tables import resolve_input_path
 
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
@@ -176,6 +180,7 @@ def plan_jobs(params_files: Iterable[Path], *, notebook: Path | None = None, wit
             job.dataset = params["dataset_name"] or dataset_name_from_path(params["input_table"] or "GSE15852")
             job.target = params["target"]
             job.fingerprint = fingerprint(params, notebook=notebook, package=package, with_code=with_code)
+            job.input_bytes = resolve_input_path(params["input_table"]).stat().st_size
         except DegtoolsError as error:
             job.problem = f"{type(error).__name__}: {error}"
             continue
@@ -312,11 +317,13 @@ def run_batch(
         done += skipped
         progress(f"skipped {skipped} unchanged report(s) (--force renders them again)")
     if todo:
+        todo.sort(key=lambda i: -planned[i].input_bytes)  # longest first: fewer idle workers at the end
         cores = available_cores()
         workers = max(1, min(jobs or cores, len(todo)))
         threads = max(1, cores // workers)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                 initializer=limit_threads, initargs=(threads,)) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                   initializer=limit_threads, initargs=(threads,))
+        try:
             futures = {pool.submit(render_job, planned[i], out_dir, with_code, notebook): i for i in todo}
             for future in as_completed(futures):
                 index = futures[future]
@@ -328,6 +335,16 @@ def run_batch(
                 outcomes[index] = outcome
                 done += 1
                 progress(format_progress(outcome, done=done, total=total))
+        except BaseException:
+            # Ctrl-C: drop the reports not started; stop the running ones (their kernels follow them)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for index in todo:
+                for work in out_dir.glob(f".{planned[index].stem}-*"):
+                    shutil.rmtree(work, ignore_errors=True)
+            raise
+        pool.shutdown()
     return [outcomes[index] for index in range(total)]
 
 
@@ -344,14 +361,22 @@ def summarize(outcomes: list[Outcome], *, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None = None, force: bool = False,
                with_code: bool = False, index: bool = True, stream: TextIO | None = None) -> int:
     """``degtools batch``: render, print progress and a summary, rebuild the index; the exit status."""
     stream = stream or sys.stdout
     start = time.perf_counter()
     files = find_params_files(paths)
-    outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code,
-                         progress=lambda line: print(line, file=stream, flush=True))
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill: stop workers as Ctrl-C does
+    try:
+        outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code,
+                             progress=lambda line: print(line, file=stream, flush=True))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if index:
         from degtools.index import index_is_stale, write_index
 

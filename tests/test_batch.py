@@ -156,6 +156,8 @@ def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, ca
     assert [line.split()[-1] for line in printed[summary + 2:]] == [
         str(out / "tiny_B.failed.ipynb"), str(out / "tiny_B.failed.log")]
     assert (out / "demo_logFC.html").is_file() and (out / "index.html").is_file()
+    page = (out / "demo_logFC.html").read_text(encoding="utf-8")
+    assert "Executing" not in page and "it/s]" not in page and "cell/s]" not in page  # no progress bars
     assert (out / "tiny_B.failed.ipynb").is_file() and (out / "tiny_B.failed.log").is_file()
     assert not (out / "tiny_B.html").exists()
     assert [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".degtools-batch"] == []
