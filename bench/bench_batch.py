@@ -29,6 +29,7 @@ def run(command: list[str]) -> tuple[float, int, str]:
 
 
 def main() -> int:
+    """Run the batch twice and print the timings."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", default=["params"])
     parser.add_argument("--jobs", type=int, default=2)

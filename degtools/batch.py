@@ -42,6 +42,9 @@ MODEL_JOBS_VARIABLE = "DEGTOOLS_N_JOBS"
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
+#: degtools modules that drive reports but never change their content (left out of the fingerprint).
+DRIVER_MODULES = ("batch.py", "index.py", "cli.py")
+
 
 @dataclass
 class Job:
@@ -97,7 +100,8 @@ def find_params_files(paths: Iterable[str | Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise ParamsError(f"{str(path)!r} is neither a params file nor a folder; pass params/ or YAML files.")
+            raise ParamsError(
+                f"{str(path)!r} is neither a params file nor a folder; pass params/ or YAML files.")
     unique = list(dict.fromkeys(p.resolve() for p in found))
     if not unique:
         names = ", ".join(str(p) for p in paths)
@@ -118,14 +122,15 @@ def package_digest() -> str:
     """sha256 over degtools' version, its source files, templates and bundled data.
 
     A released version identifies the code; in a source checkout the files change without a new
-    version, so they are hashed too.
+    version, so they are hashed too (except :data:`DRIVER_MODULES`, which do not shape a report).
     """
     try:
         version = metadata.version("degtools")
     except metadata.PackageNotFoundError:  # pragma: no cover - source tree without install
         version = "unknown"
     digest = hashlib.sha256(version.encode())
-    files = sorted(p for p in PACKAGE_ROOT.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = sorted(p for p in PACKAGE_ROOT.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and p.relative_to(PACKAGE_ROOT).as_posix() not in DRIVER_MODULES)
     for path in files:
         digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
         digest.update(file_digest(path).encode())
@@ -156,7 +161,9 @@ def fingerprint(params: dict[str, Any], *, notebook: Path, package: str, with_co
     return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def plan_jobs(params_files: Iterable[Path], *, notebook: Path | None = None, with_code: bool = False) -> list[Job]:
+def plan_jobs(
+    params_files: Iterable[Path], *, notebook: Path | None = None, with_code: bool = False
+) -> list[Job]:
     """One :class:`Job` per params file, fingerprinted; unusable files get a ``problem`` line.
 
     Two params files that would write the same report name are a problem for the second one.
@@ -177,7 +184,8 @@ def plan_jobs(params_files: Iterable[Path], *, notebook: Path | None = None, wit
             job.values = load_params_file(params_file)
             params = validate_params(job.values)
             job.stem = report_stem(params)
-            job.dataset = params["dataset_name"] or dataset_name_from_path(params["input_table"] or "GSE15852")
+            job.dataset = params["dataset_name"] or dataset_name_from_path(
+                params["input_table"] or "GSE15852")
             job.target = params["target"]
             job.fingerprint = fingerprint(params, notebook=notebook, package=package, with_code=with_code)
             job.input_bytes = resolve_input_path(params["input_table"]).stat().st_size
@@ -200,7 +208,7 @@ def stamp_path(out_dir: Path, stem: str) -> Path:
 def is_up_to_date(job: Job, out_dir: Path) -> bool:
     """True if the report's HTML and JSON exist and were made from the same inputs."""
     out_dir = Path(out_dir)
-    if job.problem or not (out_dir / f"{job.stem}.html").is_file() or not (out_dir / f"{job.stem}.json").is_file():
+    if job.problem or not all((out_dir / f"{job.stem}{suffix}").is_file() for suffix in (".html", ".json")):
         return False
     try:
         stamp = json.loads(stamp_path(out_dir, job.stem).read_text(encoding="utf-8"))
@@ -350,7 +358,8 @@ def run_batch(
 
 def summarize(outcomes: list[Outcome], *, seconds: float) -> str:
     """The end-of-batch summary: counts, then each failure with its one-line reason and kept files."""
-    counts = {status: sum(o.status == status for o in outcomes) for status in ("rendered", "skipped", "failed")}
+    counts = {status: sum(outcome.status == status for outcome in outcomes)
+              for status in ("rendered", "skipped", "failed")}
     lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed "
              f"in {seconds:.1f} s"]
     for outcome in outcomes:

@@ -29,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--with-code", action="store_true", help="keep the code cells (for teaching)")
     batch.add_argument("--no-index", dest="index", action="store_false", help="do not rebuild index.html")
     index = commands.add_parser("index", help="rebuild index.html from the report JSON files of a folder")
-    index.add_argument("folder", nargs="?", default="reports", help="folder of the reports (default: reports/)")
+    index.add_argument("folder", nargs="?", default="reports",
+                       help="folder of the reports (default: reports/)")
     return parser
 
 

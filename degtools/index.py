@@ -151,11 +151,12 @@ def plot_dataset_comparison(rows: list[IndexRow], *, ax: Axes | None = None) -> 
     positions = list(range(len(rows)))[::-1]
     ax.barh(positions, [row.cv_r2 for row in rows], xerr=[row.cv_r2_sd or 0.0 for row in rows],
             color="#8fb3d9", edgecolor="#3b6ea5", label="best model, CV R² ± sd")
-    tests = [(y, row.test_r2) for y, row in zip(positions, rows) if row.test_r2 is not None]
+    tests = [(y, row.test_r2) for y, row in zip(positions, rows, strict=True) if row.test_r2 is not None]
     if tests:
         ax.scatter([x for _, x in tests], [y for y, _ in tests], marker="D", color="#c0392b", zorder=3,
                    label="best model, test R²")
-    independent = [(y, row.independent_r2) for y, row in zip(positions, rows) if row.independent_r2 is not None]
+    independent = [(y, row.independent_r2) for y, row in zip(positions, rows, strict=True)
+                   if row.independent_r2 is not None]
     if independent:
         ax.scatter([x for _, x in independent], [y for y, _ in independent], marker="o", facecolors="none",
                    edgecolors="black", zorder=3, label="independent features only, CV R²")
@@ -308,4 +309,5 @@ def index_is_stale(reports_dir: str | Path) -> bool:
     if not index.is_file():
         return True
     built = index.stat().st_mtime
-    return any(path.stat().st_mtime > built for path in folder.glob("*.json") if not path.name.startswith("."))
+    reports = (path for path in folder.glob("*.json") if not path.name.startswith("."))
+    return any(path.stat().st_mtime > built for path in reports)

@@ -34,7 +34,7 @@ SVR_MAX_ROWS = 4000
 
 
 def estimator_jobs() -> int:
-    """n_jobs of self-parallel estimators: 2, or ``DEGTOOLS_N_JOBS`` (set by ``degtools batch`` per worker)."""
+    """n_jobs of self-parallel estimators: 2, or ``DEGTOOLS_N_JOBS`` (set per worker by degtools batch)."""
     value = os.environ.get("DEGTOOLS_N_JOBS", "")
     return int(value) if value.isdigit() and int(value) > 0 else 2
 

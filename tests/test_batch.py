@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import DATA, ROOT
 
 from degtools import batch
 from degtools.cli import main
 from degtools.errors import ParamsError
 from degtools.report import DEFAULT_NOTEBOOK
-
-from conftest import DATA, ROOT
 
 
 def write_params(path: Path, **values) -> Path:
@@ -64,7 +63,8 @@ def test_plan_reports_bad_and_duplicate_params(tmp_path: Path, demo_slice: Path)
     write_params(tmp_path / "c.yaml", input_table=str(demo_slice), targte="B")
     write_params(tmp_path / "d.yaml", input_table=str(tmp_path / "nowhere.csv"))
     jobs = batch.plan_jobs(batch.find_params_files([tmp_path]))
-    assert (jobs[0].stem, jobs[0].dataset, jobs[0].target, jobs[0].problem) == ("demo_logFC", "demo", "logFC", "")
+    first = jobs[0]
+    assert (first.stem, first.dataset, first.target, first.problem) == ("demo_logFC", "demo", "logFC", "")
     assert "a.yaml" in jobs[1].problem and "both write demo_logFC.html" in jobs[1].problem
     assert jobs[2].problem.startswith("ParamsError: unknown parameter 'targte': did you mean 'target'?")
     assert jobs[3].problem.startswith("InputError: input table")
@@ -113,8 +113,10 @@ def test_up_to_date_needs_stamp_and_both_files(tmp_path: Path):
 
 
 def test_progress_line_and_summary():
-    job = batch.Job(params_file=Path("params/GSE2034_B.yaml"), stem="GSE2034_B", dataset="GSE2034", target="B")
-    failed = batch.Outcome(job, "failed", 3.25, "InputError: too few rows", [Path("r/GSE2034_B.failed.ipynb")])
+    job = batch.Job(params_file=Path("params/GSE2034_B.yaml"), stem="GSE2034_B", dataset="GSE2034",
+                    target="B")
+    failed = batch.Outcome(job, "failed", 3.25, "InputError: too few rows",
+                           [Path("r/GSE2034_B.failed.ipynb")])
     line = batch.format_progress(failed, done=2, total=12)
     assert line.startswith("[ 2/12] failed   GSE2034 B") and line.endswith("3.2 s  InputError: too few rows")
     summary = batch.summarize([batch.Outcome(job, "rendered", 1.0), batch.Outcome(job, "skipped"), failed],
@@ -151,7 +153,8 @@ def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, ca
     assert len(progress) == 2
     assert progress[0].startswith("failed tiny B") and "InputError" in progress[0]
     assert progress[1].startswith("rendered demo logFC")
-    summary = next(i for i, line in enumerate(printed) if line.startswith("1 rendered, 0 unchanged, 1 failed in"))
+    summary = next(i for i, line in enumerate(printed)
+                   if line.startswith("1 rendered, 0 unchanged, 1 failed in"))
     assert printed[summary + 1].startswith("  FAILED bad.yaml: InputError: tiny.tsv has 20 rows")
     assert [line.split()[-1] for line in printed[summary + 2:]] == [
         str(out / "tiny_B.failed.ipynb"), str(out / "tiny_B.failed.log")]

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-
 from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -27,7 +26,8 @@ CHROMIUM_FLAGS = [
 ]
 
 if CHROMIUM is None:
-    pytest.skip("chromium is not installed (apt-get install chromium; make test does it)", allow_module_level=True)
+    pytest.skip("chromium is not installed (apt-get install chromium; make test does it)",
+                allow_module_level=True)
 
 from playwright import sync_api  # noqa: E402 - a dev dependency; drives the system chromium, downloads nothing
 
@@ -35,14 +35,15 @@ from playwright import sync_api  # noqa: E402 - a dev dependency; drives the sys
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> Path:
     """One small real report, a copy of it under a second name with other numbers, and the index."""
+    from conftest import DEMO
+
     from degtools.index import write_index
     from degtools.report import render_report
 
-    from conftest import DEMO
-
     out = tmp_path_factory.mktemp("reports")
     small = out / "demo_slice.tsv"
-    small.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:401]), encoding="utf-8")
+    lines = DEMO.read_text(encoding="utf-8").splitlines(keepends=True)
+    small.write_text("".join(lines[:401]), encoding="utf-8")
     # conftest sets MPLBACKEND=Agg for the tests; a kernel inheriting it would show no figures
     backend = os.environ.pop("MPLBACKEND", None)
     try:
@@ -92,7 +93,8 @@ class Visit:
 
     def undecoded_images(self) -> list[str]:
         return self.page.eval_on_selector_all(
-            "img", "images => images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80))")
+            "img",
+            "images => images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80))")
 
     def close(self) -> None:
         self.context.close()
@@ -133,7 +135,8 @@ def test_index_in_browser(browser, reports: Path):
             page.go_back()
 
         def first_column() -> list[str]:
-            return page.eval_on_selector_all("#reports tbody tr", "rows => rows.map(r => r.cells[0].innerText)")
+            return page.eval_on_selector_all("#reports tbody tr",
+                                             "rows => rows.map(r => r.cells[0].innerText)")
 
         assert first_column() == ["copy", "demo"]
         header = page.locator("#reports th", has_text="CV R²")

@@ -59,7 +59,8 @@ def test_row_reads_independent_leaderboard_and_enrichment(tmp_path: Path):
     )
     row = index.read_index_row(path)
     assert (row.independent_model, row.independent_r2, row.independent_r2_sd) == ("SVR", 0.31, 0.04)
-    assert row.gene_sets == ["HALLMARK_MYOGENESIS (GSEA, down, FDR 0.004)", "HALLMARK_E2F_TARGETS (GSEA, up, FDR 0.01)",
+    assert row.gene_sets == ["HALLMARK_MYOGENESIS (GSEA, down, FDR 0.004)",
+                             "HALLMARK_E2F_TARGETS (GSEA, up, FDR 0.01)",
                              "HALLMARK_HYPOXIA (GSEA, up, FDR 0.2)"]
 
 

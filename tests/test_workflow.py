@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import DATA, ROOT
 
 pytest.importorskip("snakemake", reason="the optional extra degtools[workflow] (Snakemake) is not installed")
