@@ -275,6 +275,7 @@ def run_batch(
     with_code: bool = False,
     notebook: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    render: Callable[..., Outcome] | None = None,
 ) -> list[Outcome]:
     """Render every report whose inputs changed (all with ``force``) in ``jobs`` worker processes.
 
@@ -291,6 +292,9 @@ def run_batch(
         Render every report even if its inputs did not change.
     progress
         Called with one line per finished report (default: print to stdout).
+    render
+        Renders one :class:`Job` in a worker process (default :func:`render_job`); a module-level
+        function with the same signature.
 
     Returns
     -------
@@ -301,6 +305,7 @@ def run_batch(
         def progress(line: str) -> None:
             print(line, flush=True)
 
+    render = render or render_job
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook = Path(notebook) if notebook else None
@@ -329,31 +334,60 @@ def run_batch(
         cores = available_cores()
         workers = max(1, min(jobs or cores, len(todo)))
         threads = max(1, cores // workers)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                   initializer=limit_threads, initargs=(threads,))
-        try:
-            futures = {pool.submit(render_job, planned[i], out_dir, with_code, notebook): i for i in todo}
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool:
-                    outcome = Outcome(planned[index], "failed", 0.0,
-                                      "worker process died (out of memory?); re-run the batch to retry it")
-                outcomes[index] = outcome
-                done += 1
-                progress(format_progress(outcome, done=done, total=total))
-        except BaseException:
-            # Ctrl-C: drop the reports not started; stop the running ones (their kernels follow them)
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
-            for index in todo:
-                for work in out_dir.glob(f".{planned[index].stem}-*"):
-                    shutil.rmtree(work, ignore_errors=True)
-            raise
-        pool.shutdown()
+
+        def finish(index: int, outcome: Outcome) -> None:
+            nonlocal done
+            outcomes[index] = outcome
+            done += 1
+            progress(format_progress(outcome, done=done, total=total))
+
+        broken = _render_in_pool(planned, todo, finish, workers=workers, threads=threads, out_dir=out_dir,
+                                 with_code=with_code, notebook=notebook, render=render)
+        # A dead worker takes down the pool and every report running in it: retry those one at a
+        # time, so that only a report that kills its worker again is counted as failed.
+        for index in broken:
+            if _render_in_pool(planned, [index], finish, workers=1, threads=cores, out_dir=out_dir,
+                               with_code=with_code, notebook=notebook, render=render):
+                finish(index, Outcome(planned[index], "failed", 0.0,
+                                      "its worker process died twice (out of memory?); try it alone with "
+                                      f"degtools report -f {planned[index].params_file}"))
     return [outcomes[index] for index in range(total)]
+
+
+def _render_in_pool(planned: list[Job], indices: list[int], finish: Callable[[int, Outcome], None], *,
+                    workers: int, threads: int, out_dir: Path, with_code: bool, notebook: Path | None,
+                    render: Callable[..., Outcome]) -> list[int]:
+    """Render ``planned[i]`` for ``indices`` in a fresh pool; return the indices lost to a dead worker."""
+    broken = []
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=limit_threads, initargs=(threads,))
+    try:
+        futures = {pool.submit(render, planned[i], out_dir, with_code, notebook): i for i in indices}
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                broken.append(index)
+                continue
+            finish(index, outcome)
+    except BaseException:
+        # Ctrl-C: drop the reports not started; stop the running ones (their kernels follow them)
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        _remove_work_folders(planned, indices, out_dir)
+        raise
+    pool.shutdown()
+    _remove_work_folders(planned, broken, out_dir)
+    return sorted(broken, key=indices.index)
+
+
+def _remove_work_folders(planned: list[Job], indices: list[int], out_dir: Path) -> None:
+    """Remove the temporary folders that stopped renders of ``planned[i]`` left behind."""
+    for index in indices:
+        for work in Path(out_dir).glob(f".{planned[index].stem}-*"):
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def summarize(outcomes: list[Outcome], *, seconds: float) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -132,11 +134,31 @@ def test_limit_threads_sets_model_jobs(monkeypatch):
     from degtools.models import estimator_jobs
 
     for name in (*batch.THREAD_VARIABLES, batch.MODEL_JOBS_VARIABLE):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # monkeypatch restores the original values afterwards
     assert estimator_jobs() == 2
     batch.limit_threads(1)
     assert estimator_jobs() == 1
-    assert all(__import__("os").environ[name] == "1" for name in batch.THREAD_VARIABLES)
+    assert all(os.environ[name] == "1" for name in batch.THREAD_VARIABLES)
+
+
+def _crash_or_pretend(job: batch.Job, out_dir: Path, with_code: bool = False, notebook=None):
+    """Stand-in renderer for the worker: kills its process for a "crash" report, else pretends."""
+    if job.dataset == "crash":
+        os._exit(1)
+    time.sleep(0.5)
+    return batch.Outcome(job, "rendered", 0.5)
+
+
+def test_dead_worker_fails_only_its_own_report(tmp_path: Path, demo_slice: Path):
+    for name in ("crash", "first", "second"):
+        write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
+    lines = []
+    outcomes = batch.run_batch(batch.find_params_files([tmp_path]), out_dir=tmp_path / "out", jobs=2,
+                               progress=lines.append, render=_crash_or_pretend)
+    assert [(o.job.dataset, o.status) for o in outcomes] == [
+        ("crash", "failed"), ("first", "rendered"), ("second", "rendered")]
+    assert outcomes[0].reason.startswith("its worker process died twice")
+    assert len(lines) == 3
 
 
 def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, capsys):
