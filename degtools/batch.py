@@ -228,10 +228,15 @@ def write_stamp(job: Job, out_dir: Path) -> None:
 
 
 def limit_threads(threads: int) -> None:
-    """Cap native and estimator thread pools of this process and the kernels it starts."""
+    """Prepare a worker: cap native and estimator thread pools of it and the kernels it starts.
+
+    Also drops ``MPLBACKEND``: a kernel that inherits e.g. ``MPLBACKEND=Agg`` (common on headless
+    servers) would not use its inline backend, and the report would have no figures.
+    """
     for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
     os.environ[MODEL_JOBS_VARIABLE] = str(threads)
+    os.environ.pop("MPLBACKEND", None)
 
 
 def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path | None = None) -> Outcome:

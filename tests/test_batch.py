@@ -133,12 +133,18 @@ def test_progress_line_and_summary():
 def test_limit_threads_sets_model_jobs(monkeypatch):
     from degtools.models import estimator_jobs
 
-    for name in (*batch.THREAD_VARIABLES, batch.MODEL_JOBS_VARIABLE):
+    for name in (*batch.THREAD_VARIABLES, batch.MODEL_JOBS_VARIABLE, "MPLBACKEND"):
         monkeypatch.setenv(name, "")  # monkeypatch restores the original values afterwards
     assert estimator_jobs() == 2
     batch.limit_threads(1)
     assert estimator_jobs() == 1
     assert all(os.environ[name] == "1" for name in batch.THREAD_VARIABLES)
+    assert "MPLBACKEND" not in os.environ
+
+
+def test_jobs_must_be_positive(tmp_path: Path, capsys):
+    assert main(["batch", str(tmp_path), "--jobs", "0"]) == 2
+    assert "--jobs must be at least 1; got 0." in capsys.readouterr().err
 
 
 def _crash_or_pretend(job: batch.Job, out_dir: Path, with_code: bool = False, notebook=None):
@@ -183,6 +189,7 @@ def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, ca
     assert (out / "demo_logFC.html").is_file() and (out / "index.html").is_file()
     page = (out / "demo_logFC.html").read_text(encoding="utf-8")
     assert "Executing" not in page and "it/s]" not in page and "cell/s]" not in page  # no progress bars
+    assert "<img" in page  # figures shown although the tests run with MPLBACKEND=Agg
     assert (out / "tiny_B.failed.ipynb").is_file() and (out / "tiny_B.failed.log").is_file()
     assert not (out / "tiny_B.html").exists()
     assert [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".degtools-batch"] == []

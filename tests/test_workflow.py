@@ -49,6 +49,7 @@ def test_snakemake_renders_reruns_changes_and_keeps_failures(tmp_path: Path, dem
     first = snakemake(tmp_path, params, out)
     assert first.returncode != 0, first.stderr[-2000:]
     assert (out / "demo_logFC.html").is_file() and (out / "yeast_logFC.json").is_file()
+    assert "<img" in (out / "demo_logFC.html").read_text(encoding="utf-8")  # figures despite MPLBACKEND=Agg
     # the failed job's notebook and log survive Snakemake's clean-up of failed outputs
     assert (out / "tiny_logFC.failed.ipynb").is_file()
     assert "InputError" in (out / "tiny_logFC.failed.log").read_text() or \
