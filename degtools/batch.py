@@ -248,8 +248,8 @@ def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path 
     try:
         render_report(job.values, out_dir=out_dir, with_code=with_code, notebook=notebook)
     except ReportError as error:
-        kept = [p for p in (error.notebook, error.notebook and error.notebook.with_suffix(".log")) if p]
-        return Outcome(job, "failed", time.perf_counter() - start, str(error), [Path(p) for p in kept])
+        kept = [Path(error.notebook), Path(error.notebook).with_suffix(".log")] if error.notebook else []
+        return Outcome(job, "failed", time.perf_counter() - start, str(error), kept)
     except DegtoolsError as error:
         return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {error}")
     except Exception as error:  # noqa: BLE001 - a crashed kernel must not stop the batch
