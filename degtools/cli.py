@@ -29,6 +29,16 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--id-map", default="", help="two-column file (ID, symbol) for tables with IDs only")
     inspect.add_argument("--cluster", default="", help="Seurat FindAllMarkers: keep this cluster only")
     inspect.add_argument("--json", action="store_true", help="print the record as JSON")
+    batch = commands.add_parser("batch", help="render many reports in parallel, skipping unchanged ones")
+    batch.add_argument("paths", nargs="+", help="params files, or folders of them (e.g. params/)")
+    batch.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: the cores)")
+    batch.add_argument("--force", action="store_true", help="render every report, changed or not")
+    batch.add_argument("--out", default="reports", help="output folder (default: reports/)")
+    batch.add_argument("--with-code", action="store_true", help="keep the code cells (for teaching)")
+    batch.add_argument("--no-index", dest="index", action="store_false", help="do not rebuild index.html")
+    index = commands.add_parser("index", help="rebuild index.html from the report JSON files of a folder")
+    index.add_argument("folder", nargs="?", default="reports",
+                       help="folder of the reports (default: reports/)")
     return parser
 
 
@@ -58,6 +68,22 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from degtools.batch import main_batch
+
+    if args.jobs is not None and args.jobs < 1:
+        raise ParamsError(f"--jobs must be at least 1; got {args.jobs}.")
+    return main_batch(args.paths, out_dir=args.out, jobs=args.jobs, force=args.force,
+                      with_code=args.with_code, index=args.index)
+
+
+def _index(args: argparse.Namespace) -> int:
+    from degtools.index import write_index
+
+    print(f"wrote {write_index(args.folder)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``degtools`` command; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -66,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command == "inspect":
             return _inspect(args)
+        if args.command == "batch":
+            return _batch(args)
+        if args.command == "index":
+            return _index(args)
     except (InputError, ParamsError) as error:
         print(f"degtools: error: {error}", file=sys.stderr)
         return 2

@@ -33,7 +33,7 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from degtools.errors import ParamsError
-from degtools.models import DEFAULT_MODELS, TUNING, build_pipeline, resolve_models, search_space
+from degtools.models import DEFAULT_MODELS, TUNING, build_pipeline, job_cap, resolve_models, search_space
 from degtools.prepare import Design
 
 _SCORING = {"r2": "r2", "rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
@@ -407,6 +407,9 @@ def compare_models(
         delayed(_evaluate_quietly)(name, design, cv_folds=cv_folds, seed=seed, tuning=tuning, splits=splits)
         for name in names
     )
+    cap = job_cap()
+    if cap is not None:
+        n_jobs = min(n_jobs, cap)
     if n_jobs > 1:
         results = Parallel(n_jobs=n_jobs, backend="loky")(jobs)
     else:

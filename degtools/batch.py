@@ -1,0 +1,434 @@
+"""Many reports at once: plan the params files, skip what has not changed, render the rest in parallel.
+
+Every report is rendered by :func:`degtools.report.render_report` in a worker process (papermill's
+``cwd`` handling is not thread-safe, and a process keeps one report's failure away from the
+others). Before rendering, each report gets a *fingerprint*: a sha256 over its validated
+parameters, the bytes of its input table, the notebook, and degtools' version and source files.
+After a successful render the fingerprint is stored under ``<out>/.degtools-batch/``; a re-run
+skips every report whose fingerprint, HTML and JSON are all still in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from importlib import metadata
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, TextIO
+
+from degtools.errors import DegtoolsError, ParamsError
+from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
+
+#: where fingerprints of rendered reports are kept, inside the output folder.
+STAMP_FOLDER = ".degtools-batch"
+
+#: environment variables that cap native thread pools (BLAS, OpenMP) in a worker and its kernel.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                    "NUMEXPR_NUM_THREADS")
+
+#: read by degtools.models.job_cap: caps the worker processes of the model comparison in a batch worker.
+MODEL_JOBS_VARIABLE = "DEGTOOLS_N_JOBS"
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+#: degtools modules that drive reports but never change their content (left out of the fingerprint).
+DRIVER_MODULES = ("batch.py", "index.py", "cli.py")
+
+
+@dataclass
+class Job:
+    """One report to render: where its parameters come from and what it will be called."""
+
+    params_file: Path
+    values: dict[str, Any] = field(default_factory=dict)
+    stem: str = ""
+    dataset: str = ""
+    target: str = ""
+    fingerprint: str = ""
+    input_bytes: int = 0  # size of the input table: big tables start first, so the batch ends sooner
+    problem: str = ""  # set when the params file cannot be rendered at all (one line)
+
+
+@dataclass
+class Outcome:
+    """What happened to one report."""
+
+    job: Job
+    status: str  # "rendered", "failed" or "skipped"
+    seconds: float = 0.0
+    reason: str = ""
+    kept: list[Path] = field(default_factory=list)  # failed notebook / log left for the user
+
+    @property
+    def ok(self) -> bool:
+        """True unless the report failed."""
+        return self.status != "failed"
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def find_params_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Params files named by ``paths``: a folder contributes its ``*.yaml``/``*.yml`` files, sorted.
+
+    Raises
+    ------
+    ParamsError
+        If a path does not exist, or nothing at all was found.
+    """
+    found: list[Path] = []
+    for entry in paths:
+        path = Path(entry)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ParamsError(
+                f"{str(path)!r} is neither a params file nor a folder; pass params/ or YAML files.")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        names = ", ".join(str(p) for p in paths)
+        raise ParamsError(f"no params files (*.yaml) found in {names}; pass a folder such as params/.")
+    return unique
+
+
+def file_digest(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_digest() -> str:
+    """sha256 over degtools' version, its source files, templates and bundled data.
+
+    A released version identifies the code; in a source checkout the files change without a new
+    version, so they are hashed too (except :data:`DRIVER_MODULES`, which do not shape a report).
+    """
+    try:
+        version = metadata.version("degtools")
+    except metadata.PackageNotFoundError:  # pragma: no cover - source tree without install
+        version = "unknown"
+    digest = hashlib.sha256(version.encode())
+    files = sorted(p for p in PACKAGE_ROOT.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                   and p.relative_to(PACKAGE_ROOT).as_posix() not in DRIVER_MODULES)
+    for path in files:
+        digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
+        digest.update(file_digest(path).encode())
+    return digest.hexdigest()
+
+
+def fingerprint(params: dict[str, Any], *, notebook: Path, package: str, with_code: bool = False) -> str:
+    """sha256 of everything a report depends on: parameters, input files, notebook, degtools.
+
+    ``params`` must be validated (defaults filled in) so that writing a default explicitly does
+    not count as a change; file parameters count by their content, not their name or time stamp.
+    """
+    from degtools.tables import resolve_input_path
+
+    inputs = {}
+    for name in PATH_PARAMETERS:
+        value = params.get(name)
+        path = resolve_input_path(value) if name == "input_table" else Path(str(value)) if value else None
+        if path is not None and path.is_file():
+            inputs[name] = file_digest(path)
+    record = {
+        "params": {name: value for name, value in params.items() if name != "results_json"},
+        "inputs": inputs,
+        "notebook": file_digest(notebook),
+        "degtools": package,
+        "with_code": with_code,
+    }
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def plan_jobs(
+    params_files: Iterable[Path], *, notebook: Path | None = None, with_code: bool = False
+) -> list[Job]:
+    """One :class:`Job` per params file, fingerprinted; unusable files get a ``problem`` line.
+
+    Two params files that would write the same report name are a problem for the second one.
+    """
+    from degtools.report import DEFAULT_NOTEBOOK, dataset_name_from_path, report_stem
+    from degtools.tables import resolve_input_path
+
+    notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
+    if not notebook.is_file():
+        raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")
+    package = package_digest()
+    jobs: list[Job] = []
+    owners: dict[str, Path] = {}
+    for params_file in params_files:
+        job = Job(params_file=Path(params_file), stem=Path(params_file).stem)
+        jobs.append(job)
+        try:
+            job.values = load_params_file(params_file)
+            params = validate_params(job.values)
+            job.stem = report_stem(params)
+            job.dataset = params["dataset_name"] or dataset_name_from_path(
+                params["input_table"] or "GSE15852")
+            job.target = params["target"]
+            job.fingerprint = fingerprint(params, notebook=notebook, package=package, with_code=with_code)
+            job.input_bytes = resolve_input_path(params["input_table"]).stat().st_size
+        except DegtoolsError as error:
+            job.problem = f"{type(error).__name__}: {error}"
+            continue
+        if job.stem in owners:
+            job.problem = (f"ParamsError: {job.params_file.name} and {owners[job.stem].name} both write "
+                           f"{job.stem}.html; give one of them another dataset_name.")
+        else:
+            owners[job.stem] = job.params_file
+    return jobs
+
+
+def stamp_path(out_dir: Path, stem: str) -> Path:
+    """Where the fingerprint of report ``stem`` is stored."""
+    return Path(out_dir) / STAMP_FOLDER / f"{stem}.json"
+
+
+def is_up_to_date(job: Job, out_dir: Path) -> bool:
+    """True if the report's HTML and JSON exist and were made from the same inputs."""
+    out_dir = Path(out_dir)
+    if job.problem or not all((out_dir / f"{job.stem}{suffix}").is_file() for suffix in (".html", ".json")):
+        return False
+    try:
+        stamp = json.loads(stamp_path(out_dir, job.stem).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return stamp.get("fingerprint") == job.fingerprint
+
+
+def write_stamp(job: Job, out_dir: Path) -> None:
+    """Record that ``job`` was rendered from its current inputs."""
+    path = stamp_path(out_dir, job.stem)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"fingerprint": job.fingerprint, "params_file": str(job.params_file)}
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def limit_threads(threads: int) -> None:
+    """Prepare a worker: cap native and estimator thread pools of it and the kernels it starts.
+
+    Also drops ``MPLBACKEND``: a kernel that inherits e.g. ``MPLBACKEND=Agg`` (common on headless
+    servers) would not use its inline backend, and the report would have no figures.
+    """
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    os.environ[MODEL_JOBS_VARIABLE] = str(threads)
+    os.environ.pop("MPLBACKEND", None)
+
+
+def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path | None = None) -> Outcome:
+    """Render one report (in a worker process); never raises, failures become an :class:`Outcome`."""
+    from degtools.report import ReportError, render_report
+
+    out_dir = Path(out_dir)
+    start = time.perf_counter()
+    try:
+        render_report(job.values, out_dir=out_dir, with_code=with_code, notebook=notebook)
+    except ReportError as error:
+        kept = [Path(error.notebook), Path(error.notebook).with_suffix(".log")] if error.notebook else []
+        return Outcome(job, "failed", time.perf_counter() - start, str(error), kept)
+    except DegtoolsError as error:
+        return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {error}")
+    except Exception as error:  # noqa: BLE001 - a crashed kernel must not stop the batch
+        log = out_dir / f"{job.stem}.failed.log"
+        log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        first = (str(error).strip().splitlines() or [""])[0]
+        return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {first}", [log])
+    write_stamp(job, out_dir)
+    return Outcome(job, "rendered", time.perf_counter() - start)
+
+
+def format_progress(outcome: Outcome, *, done: int, total: int) -> str:
+    """One progress line: counter, status, dataset, target, seconds, and the reason of a failure."""
+    job = outcome.job
+    name = f"{job.dataset or job.params_file.stem} {job.target}".strip()
+    line = f"[{done:>{len(str(total))}}/{total}] {outcome.status:<8} {name:<34} {outcome.seconds:6.1f} s"
+    if outcome.status == "failed":
+        line += f"  {outcome.reason}"
+    return line
+
+
+def run_batch(
+    params_files: Iterable[Path],
+    *,
+    out_dir: str | Path = "reports",
+    jobs: int | None = None,
+    force: bool = False,
+    with_code: bool = False,
+    notebook: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    render: Callable[..., Outcome] | None = None,
+) -> list[Outcome]:
+    """Render every report whose inputs changed (all with ``force``) in ``jobs`` worker processes.
+
+    Parameters
+    ----------
+    params_files
+        Params YAML files (see :func:`find_params_files`).
+    out_dir
+        Folder of the reports, their JSON and the fingerprints.
+    jobs
+        Worker processes; default: the available cores. Native thread pools in each worker are
+        capped at ``cores // jobs`` so that workers do not compete for the same cores.
+    force
+        Render every report even if its inputs did not change.
+    progress
+        Called with one line per finished report (default: print to stdout).
+    render
+        Renders one :class:`Job` in a worker process (default :func:`render_job`); a module-level
+        function with the same signature.
+
+    Returns
+    -------
+    list of Outcome
+        One per params file, in the order the files were given.
+    """
+    if progress is None:
+        def progress(line: str) -> None:
+            print(line, flush=True)
+
+    render = render or render_job
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebook = Path(notebook) if notebook else None
+    planned = plan_jobs(params_files, notebook=notebook, with_code=with_code)
+    outcomes: dict[int, Outcome] = {}
+    todo = []
+    for index, job in enumerate(planned):
+        if job.problem:
+            outcomes[index] = Outcome(job, "failed", 0.0, job.problem)
+        elif not force and is_up_to_date(job, out_dir):
+            outcomes[index] = Outcome(job, "skipped")
+        else:
+            todo.append(index)
+    total = len(planned)
+    done = 0
+    for outcome in outcomes.values():
+        if outcome.status == "failed":
+            done += 1
+            progress(format_progress(outcome, done=done, total=total))
+    skipped = sum(outcome.status == "skipped" for outcome in outcomes.values())
+    if skipped:
+        done += skipped
+        progress(f"skipped {skipped} unchanged report(s) (--force renders them again)")
+    if todo:
+        todo.sort(key=lambda i: -planned[i].input_bytes)  # longest first: fewer idle workers at the end
+        cores = available_cores()
+        workers = max(1, min(jobs or cores, len(todo)))
+        threads = max(1, cores // workers)
+
+        def finish(index: int, outcome: Outcome) -> None:
+            nonlocal done
+            outcomes[index] = outcome
+            done += 1
+            progress(format_progress(outcome, done=done, total=total))
+
+        broken = _render_in_pool(planned, todo, finish, workers=workers, threads=threads, out_dir=out_dir,
+                                 with_code=with_code, notebook=notebook, render=render)
+        # A dead worker takes down the pool and every report running in it: retry those one at a
+        # time, so that only a report that kills its worker again is counted as failed.
+        for index in broken:
+            if _render_in_pool(planned, [index], finish, workers=1, threads=cores, out_dir=out_dir,
+                               with_code=with_code, notebook=notebook, render=render):
+                finish(index, Outcome(planned[index], "failed", 0.0,
+                                      "its worker process died twice (out of memory?); try it alone with "
+                                      f"degtools report -f {planned[index].params_file}"))
+    return [outcomes[index] for index in range(total)]
+
+
+def _render_in_pool(planned: list[Job], indices: list[int], finish: Callable[[int, Outcome], None], *,
+                    workers: int, threads: int, out_dir: Path, with_code: bool, notebook: Path | None,
+                    render: Callable[..., Outcome]) -> list[int]:
+    """Render ``planned[i]`` for ``indices`` in a fresh pool; return the indices lost to a dead worker."""
+    broken = []
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=limit_threads, initargs=(threads,))
+    try:
+        futures = {pool.submit(render, planned[i], out_dir, with_code, notebook): i for i in indices}
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                broken.append(index)
+                continue
+            finish(index, outcome)
+    except BaseException:
+        # Ctrl-C: drop the reports not started; stop the running ones (their kernels follow them)
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        _remove_work_folders(planned, indices, out_dir)
+        raise
+    pool.shutdown()
+    _remove_work_folders(planned, broken, out_dir)
+    return sorted(broken, key=indices.index)
+
+
+def _remove_work_folders(planned: list[Job], indices: list[int], out_dir: Path) -> None:
+    """Remove the temporary folders that stopped renders of ``planned[i]`` left behind."""
+    for index in indices:
+        for work in Path(out_dir).glob(f".{planned[index].stem}-*"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def summarize(outcomes: list[Outcome], *, seconds: float) -> str:
+    """The end-of-batch summary: counts, then each failure with its one-line reason and kept files."""
+    counts = {status: sum(outcome.status == status for outcome in outcomes)
+              for status in ("rendered", "skipped", "failed")}
+    lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed "
+             f"in {seconds:.1f} s"]
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            lines.append(f"  FAILED {outcome.job.params_file.name}: {outcome.reason}")
+            for path in outcome.kept:
+                lines.append(f"         kept {path}")
+    return "\n".join(lines)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None = None, force: bool = False,
+               with_code: bool = False, index: bool = True, stream: TextIO | None = None) -> int:
+    """``degtools batch``: render, print progress and a summary, rebuild the index; the exit status."""
+    stream = stream or sys.stdout
+    start = time.perf_counter()
+    files = find_params_files(paths)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill: stop workers as Ctrl-C does
+    try:
+        outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code,
+                             progress=lambda line: print(line, file=stream, flush=True))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if index:
+        from degtools.index import index_is_stale, write_index
+
+        if any(o.status == "rendered" for o in outcomes) or index_is_stale(out_dir):
+            print(f"wrote {write_index(out_dir)}", file=stream)
+    print(summarize(outcomes, seconds=time.perf_counter() - start), file=stream, flush=True)
+    return 0 if all(o.ok for o in outcomes) else 1

@@ -1,0 +1,313 @@
+"""``reports/index.html``: one self-contained page listing every report, built from the report JSON files.
+
+The page has no external resources: the table is sorted by a few lines of inline JavaScript and
+the dataset comparison figure is an embedded PNG. Fields that older reports lack (the leaderboard
+with independent features only, gene-set enrichment) show as "n/a".
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from degtools.errors import InputError
+
+INDEX_NAME = "index.html"
+NOT_AVAILABLE = "n/a"
+
+
+@dataclass
+class IndexRow:
+    """What the index shows about one report."""
+
+    stem: str
+    dataset: str
+    tool: str
+    target: str
+    genes: int | None
+    best_model: str
+    cv_r2: float | None
+    cv_r2_sd: float | None
+    test_r2: float | None
+    independent_model: str
+    independent_r2: float | None
+    independent_r2_sd: float | None
+    gene_sets: list[str]
+    has_report: bool
+    failed_last_run: bool
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def _best_entry(entries: Any, name: str | None = None) -> dict[str, Any] | None:
+    """The entry called ``name``, else the one with the highest mean CV R² (the dummy baseline excluded)."""
+    if not isinstance(entries, list):
+        return None
+    entries = [e for e in entries if isinstance(e, dict)]
+    if name is not None:
+        for entry in entries:
+            if entry.get("name") == name:
+                return entry
+    scored = [e for e in entries if e.get("name") != "DummyRegressor"
+              and _number((e.get("cv") or {}).get("r2_mean")) is not None]
+    return max(scored, key=lambda e: e["cv"]["r2_mean"]) if scored else None
+
+
+def top_gene_sets(enrichment: Any, *, n: int = 3) -> list[str] | None:
+    """Up to ``n`` gene sets, most significant first: GSEA if present, else ORA; None if neither exists."""
+    if not isinstance(enrichment, dict):
+        return None
+    for method in ("gsea", "ora"):
+        found = enrichment.get(method)
+        if not isinstance(found, list):
+            continue
+        hits = [hit for hit in found if isinstance(hit, dict) and hit.get("set")]
+
+        def significance(hit: dict[str, Any]) -> tuple[float, float]:
+            fdr, pvalue = _number(hit.get("fdr")), _number(hit.get("pvalue"))
+            return (fdr if fdr is not None else math.inf, pvalue if pvalue is not None else math.inf)
+
+        hits.sort(key=significance)
+        labels = []
+        for hit in hits[:n]:
+            details = [str(hit["direction"])] if hit.get("direction") else []
+            fdr = _number(hit.get("fdr"))
+            if fdr is not None:
+                details.append(f"FDR {fdr:.2g}")
+            labels.append(f"{hit['set']} ({method.upper()}{', ' + ', '.join(details) if details else ''})")
+        return labels
+    return None
+
+
+def read_index_row(path: Path) -> IndexRow | None:
+    """An :class:`IndexRow` from one report JSON; None if the file is not a degtools report JSON."""
+    try:
+        results = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(results, dict) or "schema_version" not in results or "models" not in results:
+        return None
+    stem = Path(path).stem
+    best = _best_entry(results.get("models"), results.get("best_model")) or {}
+    cv, test = best.get("cv") or {}, best.get("test") or {}
+    independent = _best_entry((results.get("leaderboards") or {}).get("independent")) or {}
+    independent_cv = independent.get("cv") or {}
+    source = results.get("input") or {}
+    rows_used = source.get("rows_used")
+    return IndexRow(
+        stem=stem,
+        dataset=str(results.get("dataset", stem)),
+        tool=str(source.get("tool", NOT_AVAILABLE)),
+        target=str(results.get("target", "")),
+        genes=int(rows_used) if isinstance(rows_used, int) else None,
+        best_model=str(results.get("best_model") or NOT_AVAILABLE),
+        cv_r2=_number(cv.get("r2_mean")),
+        cv_r2_sd=_number(cv.get("r2_sd")),
+        test_r2=_number(test.get("r2")),
+        independent_model=str(independent.get("name", "")),
+        independent_r2=_number(independent_cv.get("r2_mean")),
+        independent_r2_sd=_number(independent_cv.get("r2_sd")),
+        gene_sets=top_gene_sets(results.get("enrichment")),
+        has_report=(Path(path).with_suffix(".html")).is_file(),
+        failed_last_run=Path(path).with_name(f"{stem}.failed.ipynb").is_file()
+        or Path(path).with_name(f"{stem}.failed.log").is_file(),
+    )
+
+
+def collect_index_rows(reports_dir: str | Path) -> list[IndexRow]:
+    """Rows for every report JSON in ``reports_dir``, sorted by dataset and target.
+
+    Raises
+    ------
+    InputError
+        If ``reports_dir`` is not a folder.
+    """
+    folder = Path(reports_dir)
+    if not folder.is_dir():
+        raise InputError(f"{str(folder)!r} is not a folder; pass the folder of the reports, e.g. reports/.")
+    rows = [read_index_row(path) for path in sorted(folder.glob("*.json")) if not path.name.startswith(".")]
+    return sorted((row for row in rows if row is not None), key=lambda row: (row.dataset.lower(), row.target))
+
+
+def plot_dataset_comparison(rows: list[IndexRow], *, ax: Axes | None = None) -> Figure:
+    """Best model's CV R² (± sd) per report, with its test R² and the independent-features R² where known."""
+    rows = [row for row in rows if row.cv_r2 is not None]
+    if ax is None:
+        figure = Figure(figsize=(9, 1.2 + 0.38 * max(len(rows), 1)), layout="constrained")
+        ax = figure.add_subplot()
+    positions = list(range(len(rows)))[::-1]
+    ax.barh(positions, [row.cv_r2 for row in rows], xerr=[row.cv_r2_sd or 0.0 for row in rows],
+            color="#8fb3d9", edgecolor="#3b6ea5", label="best model, CV R² ± sd")
+    tests = [(y, row.test_r2) for y, row in zip(positions, rows, strict=True) if row.test_r2 is not None]
+    if tests:
+        ax.scatter([x for _, x in tests], [y for y, _ in tests], marker="D", color="#c0392b", zorder=3,
+                   label="best model, test R²")
+    independent = [(y, row.independent_r2) for y, row in zip(positions, rows, strict=True)
+                   if row.independent_r2 is not None]
+    if independent:
+        ax.scatter([x for _, x in independent], [y for y, _ in independent], marker="o", facecolors="none",
+                   edgecolors="black", zorder=3, label="independent features only, CV R²")
+    ax.set_yticks(positions, [f"{row.dataset} · {row.target}" for row in rows])
+    ax.axvline(0, color="grey", linewidth=0.8)
+    ax.set_xlabel("R²")
+    ax.set_title("Model performance across datasets and targets")
+    if rows:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no report with a cross-validated R²", transform=ax.transAxes, ha="center")
+    return ax.figure
+
+
+def _figure_png(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _fmt(value: float | None, sd: float | None = None) -> str:
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{value:.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
+
+
+def _cell(text: str, sort_value: Any = None) -> str:
+    key = text if sort_value is None else sort_value
+    if isinstance(key, float):
+        key = repr(key)
+    return f'<td data-sort="{html.escape(str(key), quote=True)}">{html.escape(text)}</td>'
+
+
+_COLUMNS = ("dataset", "tool", "target", "genes", "best model", "CV R² ± sd", "test R²",
+            "R², independent features only", "top gene sets")
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; font-size: 0.9em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.6em; text-align: left; vertical-align: top; }
+th { cursor: pointer; background: #f3f3f3; user-select: none; }
+th[aria-sort="ascending"]::after { content: " ▲"; }
+th[aria-sort="descending"]::after { content: " ▼"; }
+td.na, .note { color: #888; }
+img { max-width: 100%; }
+"""
+
+# Sorts by each cell's data-sort value: numbers numerically, "n/a" last, text alphabetically.
+_SCRIPT = """
+document.querySelectorAll("table.sortable th").forEach(function (header, column) {
+  header.addEventListener("click", function () {
+    var table = header.closest("table"), body = table.tBodies[0];
+    var ascending = header.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("th").forEach(function (th) { th.removeAttribute("aria-sort"); });
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    function key(row) {
+      var value = row.cells[column].getAttribute("data-sort");
+      if (value === "n/a") { return null; }
+      var number = Number(value);
+      return value.trim() !== "" && !isNaN(number) ? number : value.toLowerCase();
+    }
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a), y = key(b);
+      if (x === null || y === null) { return (x === null) - (y === null); }
+      if (typeof x !== typeof y) { x = String(x); y = String(y); }
+      return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+});
+"""
+
+
+def _row_html(row: IndexRow) -> str:
+    dataset = html.escape(row.dataset)
+    if row.has_report:
+        dataset = f'<a href="{html.escape(quote(row.stem + ".html"), quote=True)}">{dataset}</a>'
+    if row.failed_last_run:
+        dataset += ' <span class="note">(last run failed; this is the previous report)</span>'
+    independent = _fmt(row.independent_r2, row.independent_r2_sd)
+    if row.independent_model:
+        independent += f" ({row.independent_model})"
+    if row.gene_sets is None:
+        gene_sets = NOT_AVAILABLE
+    else:
+        gene_sets = "; ".join(row.gene_sets) if row.gene_sets else "none"
+    cells = [
+        f'<td data-sort="{html.escape(row.dataset.lower(), quote=True)}">{dataset}</td>',
+        _cell(row.tool),
+        _cell(row.target),
+        _cell(str(row.genes) if row.genes is not None else NOT_AVAILABLE,
+              float(row.genes) if row.genes is not None else NOT_AVAILABLE),
+        _cell(row.best_model),
+        _cell(_fmt(row.cv_r2, row.cv_r2_sd), row.cv_r2 if row.cv_r2 is not None else NOT_AVAILABLE),
+        _cell(_fmt(row.test_r2), row.test_r2 if row.test_r2 is not None else NOT_AVAILABLE),
+        _cell(independent, row.independent_r2 if row.independent_r2 is not None else NOT_AVAILABLE),
+        _cell(gene_sets),
+    ]
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def render_index(rows: list[IndexRow], *, title: str = "degtools reports") -> str:
+    """The index page's HTML: a sortable table of ``rows`` and the dataset comparison figure."""
+    figure = plot_dataset_comparison(rows)
+    image = _figure_png(figure)
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in _COLUMNS)
+    body = "\n".join(_row_html(row) for row in rows)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<p>{len(rows)} report(s). Click a column header to sort. R² values belong to the best model by mean
+cross-validated R² (never chosen on the test set); "independent features only" is the best model when
+features that are computed from the target are left out; "n/a": not recorded in that report's JSON.</p>
+<table class="sortable" id="reports">
+<thead><tr>{header}</tr></thead>
+<tbody>
+{body}
+</tbody>
+</table>
+<h2 id="comparison">Datasets compared</h2>
+<img alt="Cross-validated and test R² of the best model for every report" src="data:image/png;base64,{image}">
+<script>{_SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+def write_index(reports_dir: str | Path, *, out: str | Path | None = None) -> Path:
+    """Build ``index.html`` in ``reports_dir`` (or at ``out``) from the report JSON files there."""
+    rows = collect_index_rows(reports_dir)
+    path = Path(out) if out else Path(reports_dir) / INDEX_NAME
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(render_index(rows), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def index_is_stale(reports_dir: str | Path) -> bool:
+    """True if the index is missing or older than a report JSON beside it."""
+    folder = Path(reports_dir)
+    index = folder / INDEX_NAME
+    if not index.is_file():
+        return True
+    built = index.stat().st_mtime
+    reports = (path for path in folder.glob("*.json") if not path.name.startswith("."))
+    return any(path.stat().st_mtime > built for path in reports)
