@@ -46,6 +46,16 @@ PARAMETERS: tuple[Param, ...] = (
     Param("top_n", 15, int, "number of genes listed in each gene table",
           lambda value: 1 <= value <= 500, "an integer between 1 and 500"),
     Param("results_json", "", str, "write the machine-readable results here; empty: not written"),
+    Param("padj_threshold", 0.05, float, "adjusted p-value below which a gene counts as up or down",
+          lambda value: 0 < value <= 1, "a number above 0 and at most 1"),
+    Param("lfc_threshold", 1.0, float, "smallest absolute log2 fold change of an up or down gene",
+          lambda value: value >= 0, "a non-negative number"),
+    Param("gene_sets", "", str, "GMT file of gene sets; empty: the bundled MSigDB Hallmark sets"),
+    Param("gsea_permutations", 1000, int, "gene-set permutations of the preranked GSEA",
+          lambda value: 100 <= value <= 100000, "an integer between 100 and 100000"),
+    Param("pathway_features", False, bool, "also fit models with gene-set membership as features"),
+    Param("reference_table", "", str, "second DE table joined by gene symbol as features; empty: none"),
+    Param("id_map", "", str, "two-column ID to symbol file for tables without symbols; empty: none"),
 )
 
 BY_NAME = {param.name: param for param in PARAMETERS}
@@ -171,4 +181,4 @@ def load_params_file(path: str | Path) -> dict[str, Any]:
 
 
 #: parameters that hold file paths (resolved against a params file's folder).
-PATH_PARAMETERS = ("input_table",)
+PATH_PARAMETERS = ("input_table", "gene_sets", "reference_table", "id_map")
