@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 from importlib import resources
@@ -139,12 +140,16 @@ def read_gmt(path: str | Path | None = None) -> GeneSets:
 
 @contextmanager
 def _quiet_gseapy():
-    """Keep gseapy's log lines (it writes them to stderr through its own handlers) out of the report.
+    """Keep gseapy's log lines (written to stderr by its own handlers) and warnings out of the report.
 
     The one warning it gives here, about tied ranking values, is expected for tables with rounded
     statistics: ties are ordered by symbol before the ranking is passed on.
     """
-    with redirect_stderr(io.StringIO()):
+    with redirect_stderr(io.StringIO()), warnings.catch_warnings():
+        # gseapy 1.3 still calls pandas with ``inplace=True``, which pandas 3 deprecates: not ours to fix,
+        # and not something a report reader can act on.
+        warnings.filterwarnings("ignore", module=r"gseapy(\..*)?$")
+        warnings.filterwarnings("ignore", message="The inplace keyword")
         yield
 
 
@@ -511,10 +516,13 @@ class Enrichment:
                     entry["nes"] = _finite(record["nes"])
                 pvalue, fdr = _finite(record["pvalue"]), _finite(record["fdr"])
                 if permutation and self._resolution:
-                    # a permutation p-value of 0 only says "below 1/permutations": report that bound.
+                    # a permutation p-value (or q-value) of 0 only says "below 1/permutations": report that bound.
                     entry["pvalue_below_resolution"] = pvalue is not None and pvalue <= 0
+                    entry["fdr_below_resolution"] = fdr is not None and fdr <= 0
                     if pvalue is not None and pvalue <= 0:
                         pvalue = 1 / self.permutations
+                    if fdr is not None and fdr <= 0:
+                        fdr = 1 / self.permutations
                 entry["pvalue"], entry["fdr"] = pvalue, fdr
                 rows.append(entry)
             return rows

@@ -111,11 +111,14 @@ def regulated_genes_table(
     model_view = all_predictions(result, design).reindex(frame.index)
     frame[f"predicted {design.target_label}"] = model_view["predicted"].to_numpy()
     frame["residual"] = model_view["residual"].to_numpy()
-    frame["held out"] = model_view["in_test"].map({True: "yes", False: "no"}).fillna("not used").to_numpy()
+    held_out = model_view["in_test"].map({True: "yes", False: "no"})
+    frame["held out"] = held_out.fillna("not modelled (max_rows subset)").to_numpy()
     return frame.rename(columns=table.display_name).reset_index(drop=True)
 
 
-def _residual_reason(row: pd.Series, *, target_label: str, residual_sd: float, probes_per_gene: dict) -> str:
+def _residual_reason(
+    row: pd.Series, *, target: str, target_label: str, residual_sd: float, probes_per_gene: dict
+) -> str:
     """A sentence on why one badly predicted gene deserves a look."""
     size = abs(row["residual"]) / residual_sd if residual_sd > 0 else float("nan")
     direction = "higher" if row["residual"] > 0 else "lower"
@@ -129,9 +132,15 @@ def _residual_reason(row: pd.Series, *, target_label: str, residual_sd: float, p
     elif probes_per_gene.get(symbols[0], 1) > 1:
         parts.append(f"{symbols[0]} has {probes_per_gene[symbols[0]]} rows in the table: compare them, "
                      "a disagreeing probe points to a splice form or a poor probe")
+    elif target != "logFC":
+        parts.append("its other columns point elsewhere: check the gene's expression level and per-sample "
+                     "values, it may be a genuine exception worth following up")
+    elif abs(row["observed"]) > abs(row["predicted"]):
+        parts.append("a larger change than its statistics imply, i.e. a noisy one: a few samples or a "
+                     "subgroup may drive it, so check the per-sample values before trusting it")
     else:
-        parts.append("a gene whose change is not what its statistics suggest: check its expression level "
-                     "and variance, it may be a real outlier worth following up")
+        parts.append("a smaller change than its statistics imply, i.e. an unusually consistent one: a small "
+                     "but reliable shift, easy to overlook when genes are ranked by fold change")
     return "; ".join(parts) + "."
 
 
@@ -155,7 +164,7 @@ def residual_outliers(result: ModelResult, design: Design, table: DETable, *, n:
             if len(symbols) == 1:
                 probes_per_gene[symbols[0]] = probes_per_gene.get(symbols[0], 0) + 1
     merged["why look"] = [
-        _residual_reason(row, target_label=design.target_label, residual_sd=residual_sd,
+        _residual_reason(row, target=design.target, target_label=design.target_label, residual_sd=residual_sd,
                          probes_per_gene=probes_per_gene)
         for _, row in merged.iterrows()
     ]

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from degtools.errors import DegtoolsError, InputError, ParamsError
-from degtools.params import validate_params
+from degtools.params import PATH_PARAMETERS, validate_params
 from degtools.tables import read_de_table, resolve_target
 
 #: bump only with a documented, backwards-compatible change of the JSON fields.
@@ -252,8 +252,9 @@ def render_report(
     import papermill
 
     params = validate_params(values)
-    if params["input_table"]:
-        params["input_table"] = str(Path(params["input_table"]).expanduser().resolve())
+    for name in PATH_PARAMETERS:  # the notebook runs in its own folder: give it absolute paths
+        if params.get(name):
+            params[name] = str(Path(params[name]).expanduser().resolve())
     table = read_de_table(params["input_table"])
     resolve_target(table, params["target"])
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
