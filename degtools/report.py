@@ -35,7 +35,7 @@ RESULTS_SCHEMA_VERSION = 1
 #: packages whose versions every report records.
 RECORDED_PACKAGES = (
     "degtools", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn",
-    "papermill", "nbconvert", "ipykernel",
+    "papermill", "nbconvert", "ipykernel", "gseapy",
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
