@@ -41,20 +41,33 @@ def bench_collection(table, gmt, *, method: str, permutations: int = 1000) -> fl
     gene_sets, t_read = timed(f"read GMT ({Path(gmt).name if gmt else 'Hallmark'})", enrich.read_gmt, gmt)
     genes, t_level = timed("collapse to one value per gene", enrich.gene_level, table)
     _, t_ora = timed("ORA up + down (gseapy.enrich)", enrich.over_representation, genes, gene_sets)
-    gsea, t_gsea = timed(f"GSEA prerank ({method}, {permutations} perm.)", enrich.preranked_gsea, genes, gene_sets,
-                         permutations=permutations, method=method)
+    gsea, t_gsea = timed(
+        f"GSEA prerank ({method}, {permutations} perm.)",
+        enrich.preranked_gsea,
+        genes,
+        gene_sets,
+        permutations=permutations,
+        method=method,
+    )
     print(f"  -> {len(genes):,} genes, {len(gsea):,} sets tested by GSEA, method {gsea.attrs.get('method')}")
     return t_read + t_level + t_ora + t_gsea
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", default=str(ROOT / "data" / "airway_deseq2_results.csv"),
-                        help="DE table (default: airway, ~19k genes with symbols)")
-    parser.add_argument("--go-permutations", action="store_true", help="also time GO BP with 1000 permutations")
+    parser.add_argument(
+        "--table",
+        default=str(ROOT / "data" / "airway_deseq2_results.csv"),
+        help="DE table (default: airway, ~19k genes with symbols)",
+    )
+    parser.add_argument(
+        "--go-permutations", action="store_true", help="also time GO BP with 1000 permutations"
+    )
     args = parser.parse_args()
-    print(f"degtools interpretation benchmark, {os.cpu_count()} CPUs, load average "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"degtools interpretation benchmark, {os.cpu_count()} CPUs, load average "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     print("NOTE: figures from a shared, busy machine are inflated; compare with the load average above.")
     table, _ = timed("read table", read_de_table, args.table)
     print(f"table {Path(args.table).name}: {len(table.data):,} rows")

@@ -132,7 +132,8 @@ def read_gmt(path: str | Path | None = None) -> GeneSets:
                 descriptions[name] = fields[1].strip()
     if not sets:
         raise InputError(
-            f"{path.name} holds no gene set; expected GMT lines 'name<TAB>description<TAB>gene1<TAB>gene2...'."
+            f"{path.name} holds no gene set; expected GMT lines "
+            "'name<TAB>description<TAB>gene1<TAB>gene2...'."
         )
     name = path.name.removesuffix(".gmt")
     return GeneSets(name=name, path=path, sha256=file_sha256(path), sets=sets, descriptions=descriptions)
@@ -223,16 +224,22 @@ class MatchSummary:
     def sentence(self) -> str:
         """E.g. "0 of 14,599 IDs matched any Hallmark gene", with what to do when too few matched."""
         if self.rows_with_symbol == 0:
-            text = (f"0 of {self.rows:,} IDs matched any {self.collection} gene: the table has no gene symbols. "
-                    "Give a two-column ID -> symbol file with the id_map parameter, or a GMT file that uses "
-                    "the table's own IDs with gene_sets.")
+            text = (
+                f"0 of {self.rows:,} IDs matched any {self.collection} gene: the table has no gene symbols. "
+                "Give a two-column ID -> symbol file with the id_map parameter, or a GMT file that uses "
+                "the table's own IDs with gene_sets."
+            )
         else:
-            text = (f"{self.matched:,} of {self.genes:,} gene symbols (from {self.rows_with_symbol:,} of "
-                    f"{self.rows:,} rows) matched any {self.collection} gene.")
+            text = (
+                f"{self.matched:,} of {self.genes:,} gene symbols (from {self.rows_with_symbol:,} of "
+                f"{self.rows:,} rows) matched any {self.collection} gene."
+            )
             if not self.usable:
-                text += (f" That is too few (at least {MIN_MATCHED_GENES} are needed): the table may be from "
-                         "another organism or use other identifiers. Give a GMT file for its organism and IDs "
-                         "with gene_sets, or map its IDs to symbols with id_map.")
+                text += (
+                    f" That is too few (at least {MIN_MATCHED_GENES} are needed): the table may be from "
+                    "another organism or use other identifiers. Give a GMT file for its organism and IDs "
+                    "with gene_sets, or map its IDs to symbols with id_map."
+                )
         return text
 
 
@@ -247,7 +254,9 @@ def match_genes(table: DETable, genes: pd.DataFrame, gene_sets: GeneSets) -> Mat
     return MatchSummary(len(table.data), rows_with_symbol, len(genes), matched, collection)
 
 
-def _restricted_sets(gene_sets: GeneSets, universe: set[str], *, min_size: int, max_size: int) -> dict[str, list[str]]:
+def _restricted_sets(
+    gene_sets: GeneSets, universe: set[str], *, min_size: int, max_size: int
+) -> dict[str, list[str]]:
     """Each set cut down to the genes in ``universe``, keeping the sets within the size limits."""
     restricted = {}
     for name, genes in gene_sets.sets.items():
@@ -257,8 +266,10 @@ def _restricted_sets(gene_sets: GeneSets, universe: set[str], *, min_size: int, 
     return restricted
 
 
-def regulated_genes(genes: pd.DataFrame, *, padj_threshold: float, lfc_threshold: float) -> dict[str, list[str]]:
-    """Symbols called up and down: adjusted p below ``padj_threshold`` and \\|logFC\\| at least ``lfc_threshold``.
+def regulated_genes(
+    genes: pd.DataFrame, *, padj_threshold: float, lfc_threshold: float
+) -> dict[str, list[str]]:
+    r"""Symbols called up and down: adjusted p < ``padj_threshold`` and \|logFC\| >= ``lfc_threshold``.
 
     Tables without adjusted p-values use raw p-values; tables without logFC the ranking metric's sign.
     """
@@ -311,13 +322,20 @@ def over_representation(
     lists = regulated_genes(genes, padj_threshold=padj_threshold, lfc_threshold=lfc_threshold)
     frames = []
     for direction, gene_list in lists.items():
-        frame = pd.DataFrame({"set": list(sets), "direction": direction,
-                              "size": [len(members) for members in sets.values()]})
+        frame = pd.DataFrame(
+            {"set": list(sets), "direction": direction, "size": [len(members) for members in sets.values()]}
+        )
         frame["overlap"], frame["pvalue"], frame["odds_ratio"], frame["genes"] = 0, 1.0, 0.0, ""
         if gene_list and sets:
             with _quiet_gseapy():
-                result = gseapy.enrich(gene_list=gene_list, gene_sets=sets, background=sorted(background),
-                                       outdir=None, no_plot=True, verbose=False)
+                result = gseapy.enrich(
+                    gene_list=gene_list,
+                    gene_sets=sets,
+                    background=sorted(background),
+                    outdir=None,
+                    no_plot=True,
+                    verbose=False,
+                )
             found = getattr(result, "results", None)
             if isinstance(found, pd.DataFrame) and not found.empty:
                 found = found.set_index("Term")
@@ -326,7 +344,9 @@ def over_representation(
                 frame.loc[present, "overlap"] = [int(text.split("/")[0]) for text in hits["Overlap"][present]]
                 frame.loc[present, "pvalue"] = hits["P-value"][present].to_numpy()
                 frame.loc[present, "odds_ratio"] = hits["Odds Ratio"][present].to_numpy()
-                frame.loc[present, "genes"] = [";".join(sorted(text.split(";"))) for text in hits["Genes"][present]]
+                frame.loc[present, "genes"] = [
+                    ";".join(sorted(text.split(";"))) for text in hits["Genes"][present]
+                ]
         frame["fdr"] = benjamini_hochberg(frame["pvalue"].to_numpy())
         frame["list_size"] = len(gene_list)
         frames.append(frame)
@@ -380,8 +400,17 @@ def preranked_gsea(
         return empty
     with _quiet_gseapy():
         result = gseapy.prerank(
-            rnk=ranking, gene_sets=sets, permutation_num=permutations, min_size=min_size, max_size=max_size,
-            threads=threads, seed=seed, outdir=None, no_plot=True, verbose=False, method=method,
+            rnk=ranking,
+            gene_sets=sets,
+            permutation_num=permutations,
+            min_size=min_size,
+            max_size=max_size,
+            threads=threads,
+            seed=seed,
+            outdir=None,
+            no_plot=True,
+            verbose=False,
+            method=method,
         )
     found = result.res2d
     frame = pd.DataFrame(
@@ -395,7 +424,9 @@ def preranked_gsea(
         }
     )
     frame["size"] = frame["set"].map(lambda name: len(sets[name])).astype(int)
-    frame["overlap"] = frame["leading_edge"].map(lambda text: len([g for g in text.split(";") if g])).astype(int)
+    frame["overlap"] = (
+        frame["leading_edge"].map(lambda text: len([g for g in text.split(";") if g])).astype(int)
+    )
     frame["direction"] = np.where(frame["nes"] >= 0, "up", "down")
     frame["_abs"] = -frame["nes"].abs()
     frame = frame.sort_values(["pvalue", "_abs", "set"], kind="stable")
@@ -436,6 +467,11 @@ class Enrichment:
         return self.permutations if self.gsea_method == "permutation" else None
 
     @property
+    def fdr_floor(self) -> float:
+        """The smallest FDR the GSEA can resolve (1/permutations), or a tiny number for multilevel results."""
+        return 1 / self.permutations if self.gsea_method == "permutation" else 1e-30
+
+    @property
     def ran(self) -> bool:
         """Whether the tests were run (enough genes matched)."""
         return self.match.usable
@@ -443,7 +479,9 @@ class Enrichment:
     def ora_table(self, *, n: int = 10) -> pd.DataFrame:
         """The ``n`` best sets per direction, for the report."""
         if self.ora.empty:
-            return pd.DataFrame(columns=["direction", "gene set", "genes in set", "overlap", "p-value", "FDR"])
+            return pd.DataFrame(
+                columns=["direction", "gene set", "genes in set", "overlap", "p-value", "FDR"]
+            )
         shown = self.ora.loc[self.ora["overlap"] > 0].groupby("direction", sort=False).head(n)
         return pd.DataFrame(
             {
@@ -477,24 +515,40 @@ class Enrichment:
         info = self.gene_sets.describe()
         rows = [
             ("gene sets", f"{info['name']} ({info['path']})"),
-            ("gene sets: size", f"{info['sets']:,} sets, {info['genes']:,} distinct genes, "
-                                f"{info['min_set_size']} to {info['max_set_size']} genes per set"),
+            (
+                "gene sets: size",
+                f"{info['sets']:,} sets, {info['genes']:,} distinct genes, "
+                f"{info['min_set_size']} to {info['max_set_size']} genes per set",
+            ),
             ("gene sets: sha256", info["sha256"]),
             ("gene sets: matched", self.match.sentence()),
             ("ranking metric (GSEA)", self.ranking),
-            ("ORA", f"hypergeometric P(X >= overlap), gseapy.enrich; background = tested genes with a symbol; "
-                    f"up: adjusted p < {self.padj_threshold} and logFC >= {self.lfc_threshold}; down: adjusted "
-                    f"p < {self.padj_threshold} and logFC <= -{self.lfc_threshold}; BH FDR per direction; "
-                    f"sets with {MIN_SET_SIZE} to {MAX_SET_SIZE} genes in the background"),
+            (
+                "ORA",
+                f"hypergeometric P(X >= overlap), gseapy.enrich; background = tested genes with a symbol; "
+                f"up: adjusted p < {self.padj_threshold} and logFC >= {self.lfc_threshold}; down: adjusted "
+                f"p < {self.padj_threshold} and logFC <= -{self.lfc_threshold}; BH FDR per direction; "
+                f"sets with {MIN_SET_SIZE} to {MAX_SET_SIZE} genes in the background",
+            ),
         ]
         if self.gsea_method == "permutation":
-            rows.append(("GSEA", f"gseapy.prerank, {self.permutations} gene-set permutations, sets with 15 to "
-                                 f"{MAX_SET_SIZE} genes in the ranking; p-values of 0 reported as "
-                                 f"< 1/{self.permutations}"))
+            rows.append(
+                (
+                    "GSEA",
+                    f"gseapy.prerank, {self.permutations} gene-set permutations, sets with 15 to "
+                    f"{MAX_SET_SIZE} genes in the ranking; p-values of 0 reported as "
+                    f"< 1/{self.permutations}",
+                )
+            )
         else:
-            rows.append(("GSEA", f"gseapy.prerank, adaptive multilevel p-values (more than "
-                                 f"{PERMUTATION_MAX_SETS} sets tested: permutations would take minutes), sets "
-                                 f"with 15 to {MAX_SET_SIZE} genes in the ranking"))
+            rows.append(
+                (
+                    "GSEA",
+                    f"gseapy.prerank, adaptive multilevel p-values (more than "
+                    f"{PERMUTATION_MAX_SETS} sets tested: permutations would take minutes), sets "
+                    f"with 15 to {MAX_SET_SIZE} genes in the ranking",
+                )
+            )
         if info["attribution"]:
             rows.append(("gene sets: attribution", info["attribution"]))
         return rows
@@ -516,7 +570,7 @@ class Enrichment:
                     entry["nes"] = _finite(record["nes"])
                 pvalue, fdr = _finite(record["pvalue"]), _finite(record["fdr"])
                 if permutation and self._resolution:
-                    # a permutation p-value (or q-value) of 0 only says "below 1/permutations": report that bound.
+                    # a permutation p (or q) of 0 only says "below 1/permutations": report that bound.
                     entry["pvalue_below_resolution"] = pvalue is not None and pvalue <= 0
                     entry["fdr_below_resolution"] = fdr is not None and fdr <= 0
                     if pvalue is not None and pvalue <= 0:
@@ -528,8 +582,12 @@ class Enrichment:
             return rows
 
         return {
-            "gene_sets": {"name": info["name"], "sha256": info["sha256"], "sets": info["sets"],
-                          "attribution": info["attribution"]},
+            "gene_sets": {
+                "name": info["name"],
+                "sha256": info["sha256"],
+                "sets": info["sets"],
+                "attribution": info["attribution"],
+            },
             "matched_genes": self.match.matched,
             "tested_genes": self.match.genes,
             "ran": self.ran,
@@ -579,14 +637,30 @@ def run_enrichment(
     gsea = pd.DataFrame(columns=GSEA_COLUMNS)
     lists = {"up": 0, "down": 0}
     if match.usable:
-        lists = {direction: len(members) for direction, members in
-                 regulated_genes(genes, padj_threshold=padj_threshold, lfc_threshold=lfc_threshold).items()}
-        ora = over_representation(genes, gene_sets, padj_threshold=padj_threshold, lfc_threshold=lfc_threshold)
-        gsea = preranked_gsea(genes, gene_sets, permutations=permutations, seed=seed, threads=threads,
-                              method=method)
-    return Enrichment(gene_sets=gene_sets, match=match, ranking=ranking, ora=ora, gsea=gsea,
-                      permutations=permutations, padj_threshold=padj_threshold, lfc_threshold=lfc_threshold,
-                      list_sizes=lists, gsea_method=gsea.attrs.get("method", "permutation"))
+        lists = {
+            direction: len(members)
+            for direction, members in regulated_genes(
+                genes, padj_threshold=padj_threshold, lfc_threshold=lfc_threshold
+            ).items()
+        }
+        ora = over_representation(
+            genes, gene_sets, padj_threshold=padj_threshold, lfc_threshold=lfc_threshold
+        )
+        gsea = preranked_gsea(
+            genes, gene_sets, permutations=permutations, seed=seed, threads=threads, method=method
+        )
+    return Enrichment(
+        gene_sets=gene_sets,
+        match=match,
+        ranking=ranking,
+        ora=ora,
+        gsea=gsea,
+        permutations=permutations,
+        padj_threshold=padj_threshold,
+        lfc_threshold=lfc_threshold,
+        list_sizes=lists,
+        gsea_method=gsea.attrs.get("method", "permutation"),
+    )
 
 
 #: pathway features: a set becomes a feature when at least this many of the table's genes are in it
@@ -596,7 +670,11 @@ PATHWAY_MAX_SETS = 50
 
 
 def pathway_membership(
-    table: DETable, gene_sets: GeneSets, *, min_genes: int = PATHWAY_MIN_GENES, max_sets: int = PATHWAY_MAX_SETS
+    table: DETable,
+    gene_sets: GeneSets,
+    *,
+    min_genes: int = PATHWAY_MIN_GENES,
+    max_sets: int = PATHWAY_MAX_SETS,
 ) -> pd.DataFrame:
     """Gene-set membership as 0/1 features, one column ``pathway: <set>`` per set, indexed by gene ID.
 
@@ -610,8 +688,11 @@ def pathway_membership(
     symbols = table.data["symbol"].map(split_symbols)
     genes = set(gene_level(table).index)
     coverage = {name: len(genes.intersection(members)) for name, members in gene_sets.sets.items()}
-    kept = [name for name, count in sorted(coverage.items(), key=lambda item: (-item[1], item[0]))
-            if count >= min_genes][:max_sets]
+    kept = [
+        name
+        for name, count in sorted(coverage.items(), key=lambda item: (-item[1], item[0]))
+        if count >= min_genes
+    ][:max_sets]
     columns = {}
     for name in kept:
         members = set(gene_sets.sets[name])

@@ -224,10 +224,15 @@ class FeatureVariant:
             return {result.name: {"cv_r2": float(np.mean(result.cv_scores["r2"])),
                                   "test_r2": float(result.test["r2"])} for result in comparison.results}
 
-        entry = {"features": list(self.extra_features), "rows": len(self.design.X_train) + len(self.design.X_test),
-                 "without": r2(self.base), "with": r2(self.extended),
-                 "importance": [{"feature": row["feature"], "importance": _finite(row["importance"]),
-                                 "sd": _finite(row["sd"])} for row in self.importances.head(20).to_dict("records")]}
+        top = self.importances.head(20).to_dict("records")
+        entry = {
+            "features": list(self.extra_features),
+            "rows": len(self.design.X_train) + len(self.design.X_test),
+            "without": r2(self.base),
+            "with": r2(self.extended),
+            "importance": [{"feature": row["feature"], "importance": _finite(row["importance"]),
+                            "sd": _finite(row["sd"])} for row in top],
+        }
         if self.alone is not None:
             entry["alone"] = r2(self.alone)
         return entry
@@ -306,7 +311,8 @@ class ReferenceJoin:
 
     def to_json(self) -> dict:
         """Overlap counts and correlations."""
-        return {"name": self.name, "rows": self.rows, "reference_rows": self.reference_rows, "genes": self.genes,
+        return {"name": self.name, "rows": self.rows, "reference_rows": self.reference_rows,
+                "genes": self.genes,
                 "reference_genes": self.reference_genes, "shared_genes": self.shared_genes,
                 "matched_rows": self.matched_rows, "pearson_logFC": _finite(self.pearson),
                 "spearman_logFC": _finite(self.spearman)}
@@ -343,14 +349,16 @@ def join_reference(table: DETable, reference: DETable) -> ReferenceJoin:
     if "logFC" in reference_genes:
         values[f"{name} logFC"] = reference_genes["logFC"].astype(float)
     values[f"{name} statistic"] = reference_genes["metric"].astype(float)
-    first_symbol = table.data["symbol"].map(split_symbols).map(lambda symbols: symbols[0] if symbols else None)
+    symbols = table.data["symbol"].map(split_symbols)
+    first_symbol = symbols.map(lambda names: names[0] if names else None)
     features = values.reindex(first_symbol.to_numpy())
     features.index = table.data["gene_id"].to_numpy()
     features = features[~features.index.duplicated(keep="first")]
     shared = own_genes.index.intersection(reference_genes.index)
     pearson = spearman = float("nan")
     if len(shared) > 2 and "logFC" in own_genes and "logFC" in reference_genes:
-        own, other = own_genes.loc[shared, "logFC"].astype(float), reference_genes.loc[shared, "logFC"].astype(float)
+        own = own_genes.loc[shared, "logFC"].astype(float)
+        other = reference_genes.loc[shared, "logFC"].astype(float)
         pearson = float(own.corr(other))
         spearman = float(own.corr(other, method="spearman"))
     matched = int(features.notna().any(axis=1).sum())

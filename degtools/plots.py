@@ -129,21 +129,22 @@ def place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, labels: list[str], *, f
     renderer = figure.canvas.get_renderer()
     to_display = ax.transData.transform
     axes_box = ax.get_window_extent(renderer)
-    points = [to_display((float(px), float(py))) for px, py in zip(x, y)]
+    points = [to_display((float(px), float(py))) for px, py in zip(x, y, strict=True)]
     # a small box around every labelled point, so labels do not hide the points they name
     from matplotlib.transforms import Bbox
 
     taken = [Bbox.from_extents(px - 3, py - 3, px + 3, py + 3) for px, py in points]
     drawn = []
     directions = [(1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1), (1, 0), (-1, 0)]
-    for (px, py), xv, yv, label in zip(points, x, y, labels):
+    for xv, yv, label in zip(x, y, labels, strict=True):
         placed = None
         for distance in (6, 12, 20, 30, 44, 60):
             for dx, dy in directions:
                 norm = math.hypot(dx, dy)
                 offset = (distance * dx / norm, distance * dy / norm)
                 annotation = ax.annotate(
-                    _plain_text(label, limit=30), (float(xv), float(yv)), xytext=offset, textcoords="offset points",
+                    _plain_text(label, limit=30), (float(xv), float(yv)), xytext=offset,
+                    textcoords="offset points",
                     fontsize=fontsize, ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
                     va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
                     arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.5, "shrinkA": 0,
@@ -211,7 +212,7 @@ def plot_volcano(
         raise InputError(
             f"{table.path.name} lacks a log fold change or a p-value column; a volcano plot needs both."
         )
-    ax = _axes(ax, (6.5, 5))
+    ax = _axes(ax, (7.5, 5))
     significance, significance_label = _significance(table)
     frame = pd.DataFrame({"logFC": data["logFC"], "p": data["pvalue"].clip(lower=1e-300),
                           "sig": significance, "label": _gene_labels(table)}).dropna(subset=["logFC", "p"])
@@ -229,7 +230,8 @@ def plot_volcano(
     ax.set_xlabel(f"{table.display_name('logFC')} (log2 fold change)")
     ax.set_ylabel(f"-log10 {table.display_name('pvalue')}")
     ax.set_title(f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}", fontsize=9)
-    ax.legend(loc="upper left", fontsize=7, markerscale=2, frameon=False)
+    # outside the axes, so that gene labels never collide with it
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=2, frameon=False)
     ax.margins(x=0.12, y=0.08)
     labelled = frame[frame["state"] != "not significant"].nsmallest(n_labels, "p")
     ax.figure.canvas.draw()
@@ -254,9 +256,10 @@ def plot_ma(
     data = table.data
     if "mean_expr" not in data or "logFC" not in data or not data["mean_expr"].notna().any():
         raise InputError(
-            f"{table.path.name} has no mean-expression column (AveExpr, baseMean or logCPM); an MA plot needs one."
+            f"{table.path.name} has no mean-expression column (AveExpr, baseMean or logCPM); "
+            "an MA plot needs one."
         )
-    ax = _axes(ax, (6.5, 5))
+    ax = _axes(ax, (7.5, 5))
     significance, significance_label = _significance(table)
     frame = pd.DataFrame({"mean": data["mean_expr"], "logFC": data["logFC"], "sig": significance,
                           "p": data["pvalue"] if "pvalue" in data else significance,
@@ -276,7 +279,7 @@ def plot_ma(
                   (", log scale)" if table.mean_scale == "linear" else ")"))
     ax.set_ylabel(f"{table.display_name('logFC')} (log2 fold change)")
     ax.set_title(f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}", fontsize=9)
-    ax.legend(loc="upper right", fontsize=7, markerscale=2, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=2, frameon=False)
     ax.margins(x=0.08, y=0.12)
     labelled = frame[frame["state"] != "not significant"].nsmallest(n_labels, "p")
     ax.figure.canvas.draw()
@@ -284,12 +287,15 @@ def plot_ma(
     return ax.figure
 
 
-def plot_enrichment_dots(results: pd.DataFrame, *, n: int = 20, title: str = "", ax: Axes | None = None) -> Figure:
+def plot_enrichment_dots(
+    results: pd.DataFrame, *, n: int = 20, title: str = "", fdr_floor: float = 1e-10, ax: Axes | None = None
+) -> Figure:
     """Dot plot of gene-set results: one row per set, best first.
 
     GSEA results (with ``nes``) are placed by normalised enrichment score; ORA results by the
     fraction of the set found in the up or down list (negative for down). Dot area = genes in
-    the set, colour = -log10 FDR.
+    the set, colour = -log10 FDR, with FDRs below ``fdr_floor`` (e.g. 1/permutations, the
+    resolution of a permutation test) drawn at the floor.
     """
     shown = results.head(n).iloc[::-1]
     ax = _axes(ax, (7.5, 0.3 * max(len(shown), 1) + 1.5))
@@ -304,7 +310,7 @@ def plot_enrichment_dots(results: pd.DataFrame, *, n: int = 20, title: str = "",
         sign = np.where(shown["direction"] == "down", -1.0, 1.0)
         x = sign * shown["overlap"].astype(float) / shown["size"].astype(float).clip(lower=1)
         xlabel = "fraction of the set in the list (up > 0, down < 0)"
-    fdr = shown["fdr"].astype(float).clip(lower=1e-10)
+    fdr = shown["fdr"].astype(float).clip(lower=fdr_floor)
     labels = [_plain_text(name) for name in shown["set"]]
     positions = np.arange(len(shown))
     dots = ax.scatter(x, positions, s=20 + 180 * shown["size"] / max(float(shown["size"].max()), 1.0),
@@ -313,7 +319,18 @@ def plot_enrichment_dots(results: pd.DataFrame, *, n: int = 20, title: str = "",
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(xlabel)
     colorbar = ax.figure.colorbar(dots, ax=ax, pad=0.01)
-    colorbar.set_label("-log10 FDR")
+    capped = bool((shown["fdr"].astype(float) < fdr_floor).any())
+    colorbar.set_label("-log10 FDR" + (f" (values below {fdr_floor:.2g} drawn at it)" if capped else ""))
     if title:
         ax.set_title(_plain_text(title, limit=90), fontsize=10)
     return ax.figure
+
+
+def plot_pathway_importances(importances: pd.DataFrame, *, n: int = 15, title: str = "",
+                             ax: Axes | None = None) -> Figure:
+    """Permutation importance of ``pathway: <set>`` features, named by their set, on a wide figure."""
+    shown = importances.head(n).copy()
+    shown["feature"] = [_plain_text(str(name).removeprefix("pathway: ")) for name in shown["feature"]]
+    ax = _axes(ax, (9, 0.35 * max(len(shown), 1) + 1.4))
+    return plot_importances(shown, title=title, ax=ax)
+

@@ -269,7 +269,8 @@ if enrichment.ran:
 # %%
 if enrichment.ran:
     with timings.step("gene sets"):
-        plots.plot_enrichment_dots(enrichment.gsea, n=20, title=f"GSEA, {gene_set_collection.name}")
+        plots.plot_enrichment_dots(enrichment.gsea, n=20, title=f"GSEA, {gene_set_collection.name}",
+                                   fdr_floor=enrichment.fdr_floor)
 
 # %%
 if enrichment.ran:
@@ -285,7 +286,10 @@ if enrichment.ran:
 #
 # With `pathway_features: true`, each gene set with enough of the table's genes becomes a 0/1 feature
 # (is the gene a member?) and the models are refitted with them. If a pathway carries predictive weight,
-# membership tells the model something the statistics alone do not.
+# membership tells the model something the statistics alone do not. The importance of a pathway is the
+# drop in test R² when its membership column is shuffled; values near 0 mean it adds nothing the table's
+# own columns do not already carry. (Refitting with dozens of extra columns takes about a minute on a
+# full table.)
 
 # %%
 pathway_variant = None
@@ -309,8 +313,10 @@ else:
 
 # %%
 if pathway_variant is not None:
-    plots.plot_importances(pathway_variant.importances.head(15),
-                           title=f"Pathway features, permutation importance ({pathway_variant.extended.best_name})");
+    plots.plot_pathway_importances(
+        pathway_variant.importances,
+        title=f"Pathway features: drop in test R² when shuffled ({pathway_variant.extended.best_name})",
+    );
 
 # %% [markdown]
 # ## Another study as reference

@@ -22,23 +22,27 @@ def write_table(tmp_path: Path, frame: pd.DataFrame, name: str = "table.tsv") ->
     return path
 
 
-def limma_frame(symbols: list[str], t: list[float], *, logfc: list[float] | None = None,
-                padj: list[float] | None = None) -> pd.DataFrame:
+def limma_frame(
+    symbols: list[str], t: list[float], *, logfc: list[float] | None = None, padj: list[float] | None = None
+) -> pd.DataFrame:
     t = np.asarray(t, dtype=float)
     logfc = np.asarray(logfc if logfc is not None else t / 4, dtype=float)
     pvalue = 2 * stats.norm.sf(np.abs(t))
-    return pd.DataFrame({
-        "ID": [f"p{i}" for i in range(len(symbols))],
-        "logFC": logfc,
-        "t": t,
-        "P.Value": pvalue,
-        "adj.P.Val": padj if padj is not None else np.minimum(1, pvalue * len(symbols)),
-        "Gene.symbol": symbols,
-        "Gene.title": [f"title {s}" for s in symbols],
-    })
+    return pd.DataFrame(
+        {
+            "ID": [f"p{i}" for i in range(len(symbols))],
+            "logFC": logfc,
+            "t": t,
+            "P.Value": pvalue,
+            "adj.P.Val": padj if padj is not None else np.minimum(1, pvalue * len(symbols)),
+            "Gene.symbol": symbols,
+            "Gene.title": [f"title {s}" for s in symbols],
+        }
+    )
 
 
 # --- GMT ---------------------------------------------------------------------------------------------
+
 
 def test_bundled_hallmark_is_the_default_and_needs_attribution():
     sets = enrich.read_gmt("")
@@ -63,9 +67,9 @@ def test_go_bp_names_with_spaces_quotes_parentheses_and_empty_description():
 def test_gmt_edge_cases(tmp_path):
     path = tmp_path / "odd.gmt"
     path.write_text(
-        'set "one" (x)\t\tA\tB\t\tA\r\n'      # empty description, empty field, repeated gene, CRLF
-        "\n"                                   # blank line
-        "no genes\tdesc\n"                     # a name without genes is skipped
+        'set "one" (x)\t\tA\tB\t\tA\r\n'  # empty description, empty field, repeated gene, CRLF
+        "\n"  # blank line
+        "no genes\tdesc\n"  # a name without genes is skipped
         "set two\thttp://x\tC\n",
         encoding="utf-8",
     )
@@ -85,12 +89,13 @@ def test_gmt_errors(tmp_path):
 
 # --- gene level ---------------------------------------------------------------------------------------
 
+
 def test_gene_level_splits_multi_gene_symbols_and_collapses_duplicates(tmp_path):
     frame = limma_frame(["A", "A", "B /// C", "", "C"], [1.0, -3.0, 2.0, 5.0, 0.5])
     table = read_de_table(write_table(tmp_path, frame))
     level = enrich.gene_level(table)
-    assert list(level.index) == ["A", "B", "C"]          # no empty symbol, one row per gene
-    assert level.loc["A", "metric"] == -3.0               # largest |t| speaks for A
+    assert list(level.index) == ["A", "B", "C"]  # no empty symbol, one row per gene
+    assert level.loc["A", "metric"] == -3.0  # largest |t| speaks for A
     assert level.loc["A", "gene_id"] == "p1"
     assert level.loc["B", "metric"] == 2.0 and level.loc["C", "metric"] == 2.0
     assert level.index.is_unique
@@ -100,19 +105,29 @@ def test_ranking_metric_for_an_unsigned_statistic_uses_the_sign_of_logfc():
     table = read_de_table(SHARED_TABLES["edgeR"])
     metric, sentence = enrich.ranking_metric(table)
     assert "sign(logFC)" in sentence
-    expected = np.sign(table.data["logFC"]) * -np.log10(table.data["PValue" if "PValue" in table.data else "pvalue"])
+    expected = np.sign(table.data["logFC"]) * -np.log10(
+        table.data["PValue" if "PValue" in table.data else "pvalue"]
+    )
     np.testing.assert_allclose(metric.to_numpy(), expected.to_numpy())
 
 
 def test_regulated_genes_use_both_thresholds():
-    level = pd.DataFrame({"logFC": [2.0, 0.5, -1.5, -3.0], "padj": [0.01, 0.01, 0.2, 0.001],
-                          "metric": [1.0, 1.0, -1.0, -1.0]}, index=["a", "b", "c", "d"])
-    assert enrich.regulated_genes(level, padj_threshold=0.05, lfc_threshold=1.0) == {"up": ["a"], "down": ["d"]}
-    assert enrich.regulated_genes(level, padj_threshold=0.5, lfc_threshold=0.0) == {"up": ["a", "b"],
-                                                                                   "down": ["c", "d"]}
+    level = pd.DataFrame(
+        {"logFC": [2.0, 0.5, -1.5, -3.0], "padj": [0.01, 0.01, 0.2, 0.001], "metric": [1.0, 1.0, -1.0, -1.0]},
+        index=["a", "b", "c", "d"],
+    )
+    assert enrich.regulated_genes(level, padj_threshold=0.05, lfc_threshold=1.0) == {
+        "up": ["a"],
+        "down": ["d"],
+    }
+    assert enrich.regulated_genes(level, padj_threshold=0.5, lfc_threshold=0.0) == {
+        "up": ["a", "b"],
+        "down": ["c", "d"],
+    }
 
 
 # --- ORA against scipy ----------------------------------------------------------------------------------
+
 
 def hand_bh(pvalues: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg written out: p_(i) * m / i, made monotone from the largest down."""
@@ -131,7 +146,7 @@ def test_ora_matches_scipy_hypergeometric(tmp_path):
     rng = np.random.default_rng(1)
     symbols = [f"G{i}" for i in range(300)]
     logfc = rng.normal(0, 1, 300)
-    logfc[:40] = 3.0                                         # 40 clearly up genes: G0..G39
+    logfc[:40] = 3.0  # 40 clearly up genes: G0..G39
     padj = np.where(np.abs(logfc) >= 1, 0.001, 0.5)
     table = read_de_table(write_table(tmp_path, limma_frame(symbols, logfc * 4, logfc=logfc, padj=padj)))
     gmt = tmp_path / "sets.gmt"
@@ -145,7 +160,7 @@ def test_ora_matches_scipy_hypergeometric(tmp_path):
     level = enrich.gene_level(table)
     result = enrich.over_representation(level, enrich.read_gmt(gmt), padj_threshold=0.05, lfc_threshold=1.0)
     up = result[result["direction"] == "up"].set_index("set")
-    assert "too small" not in up.index                       # fewer than MIN_SET_SIZE genes in the background
+    assert "too small" not in up.index  # fewer than MIN_SET_SIZE genes in the background
     background = set(level.index)
     up_list = set(enrich.regulated_genes(level, padj_threshold=0.05, lfc_threshold=1.0)["up"])
     expected = {}
@@ -154,29 +169,39 @@ def test_ora_matches_scipy_hypergeometric(tmp_path):
         overlap = len(members & up_list)
         assert up.loc[name, "size"] == len(members)
         assert up.loc[name, "overlap"] == overlap
-        expected[name] = stats.hypergeom.sf(overlap - 1, len(background), len(members), len(up_list)) \
-            if overlap else 1.0
+        expected[name] = (
+            stats.hypergeom.sf(overlap - 1, len(background), len(members), len(up_list)) if overlap else 1.0
+        )
         assert up.loc[name, "pvalue"] == pytest.approx(expected[name], rel=1e-9)
     names = list(expected)
-    np.testing.assert_allclose(up.loc[names, "fdr"].to_numpy(), hand_bh(np.array([expected[n] for n in names])),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        up.loc[names, "fdr"].to_numpy(), hand_bh(np.array([expected[n] for n in names])), rtol=1e-9
+    )
     assert up.loc["enriched", "pvalue"] < 1e-10
 
 
 # --- GSEA ------------------------------------------------------------------------------------------------
+
 
 def test_preranked_gsea_direction_and_duplicate_symbols(tmp_path):
     rng = np.random.default_rng(2)
     n = 400
     symbols = [f"G{i}" for i in range(n)]
     t = rng.normal(0, 1, n)
-    t[:25] += 4                                   # set "top" sits at the top of the ranking
-    t[100:125] -= 4                               # set "bottom" at the bottom
+    t[:25] += 4  # set "top" sits at the top of the ranking
+    t[100:125] -= 4  # set "bottom" at the bottom
     frame = limma_frame(symbols + ["G0", "G100 /// G101"], list(t) + [0.1, 0.2])  # duplicated symbols
     table = read_de_table(write_table(tmp_path, frame))
     gmt = tmp_path / "sets.gmt"
-    gmt.write_text("top\t\t" + "\t".join(symbols[:25]) + "\nbottom\t\t" + "\t".join(symbols[100:125])
-                   + "\nnoise\t\t" + "\t".join(symbols[200:240]) + "\n")
+    gmt.write_text(
+        "top\t\t"
+        + "\t".join(symbols[:25])
+        + "\nbottom\t\t"
+        + "\t".join(symbols[100:125])
+        + "\nnoise\t\t"
+        + "\t".join(symbols[200:240])
+        + "\n"
+    )
     result = enrich.preranked_gsea(enrich.gene_level(table), enrich.read_gmt(gmt), permutations=200, seed=1)
     result = result.set_index("set")
     assert result.loc["top", "direction"] == "up" and result.loc["top", "nes"] > 1.5
@@ -203,9 +228,9 @@ def test_gse15852_hallmark_results_look_like_biology(gse15852_enrichment):
     result = gse15852_enrichment
     assert result.ran and result.gsea_method == "permutation"
     gsea = result.gsea.set_index("set")
-    for name in ("HALLMARK_ADIPOGENESIS", "HALLMARK_FATTY_ACID_METABOLISM"):      # fat is lost in tumour
+    for name in ("HALLMARK_ADIPOGENESIS", "HALLMARK_FATTY_ACID_METABOLISM"):  # fat is lost in tumour
         assert gsea.loc[name, "direction"] == "down" and gsea.loc[name, "fdr"] < 0.05, name
-    for name in ("HALLMARK_E2F_TARGETS", "HALLMARK_G2M_CHECKPOINT"):             # proliferation gained
+    for name in ("HALLMARK_E2F_TARGETS", "HALLMARK_G2M_CHECKPOINT"):  # proliferation gained
         assert gsea.loc[name, "direction"] == "up" and gsea.loc[name, "fdr"] < 0.05, name
     ora = result.ora.set_index(["direction", "set"])
     assert ora.loc[("down", "HALLMARK_ADIPOGENESIS"), "fdr"] < 0.05
@@ -221,7 +246,7 @@ def test_enrichment_json_fields(gse15852_enrichment):
     for entry in data["gsea"]:
         assert {"set", "direction", "size", "overlap", "nes", "pvalue", "fdr"} <= set(entry)
         assert entry["direction"] in ("up", "down")
-        assert entry["pvalue"] >= 1 / 1000          # zeros became the bound 1/permutations
+        assert entry["pvalue"] >= 1 / 1000  # zeros became the bound 1/permutations
         assert entry["pvalue_below_resolution"] == (entry["pvalue"] == 1 / 1000) or entry["pvalue"] > 1 / 1000
     assert any(entry["pvalue_below_resolution"] for entry in data["gsea"])
     for entry in data["ora"]:
@@ -242,6 +267,7 @@ def test_go_bp_ora_keeps_names_verbatim():
 
 
 # --- tables the gene sets cannot read --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name, rows", [("pasilla", 14599), ("yeast", 5633), ("edgeR", 18911)])
 def test_tables_without_human_symbols_say_how_many_matched(name, rows):

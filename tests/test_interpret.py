@@ -29,8 +29,16 @@ def fitted(synthetic_table):
 def test_regulated_genes_table_shows_the_models_view(fitted):
     table, design, best = fitted
     up = interpret.regulated_genes_table(table, best, design, n=10, direction="up")
-    assert list(up.columns) == ["ID", "Gene.symbol", "Gene.title", "logFC", "adj.P.Val", "predicted logFC",
-                                "residual", "held out"]
+    assert list(up.columns) == [
+        "ID",
+        "Gene.symbol",
+        "Gene.title",
+        "logFC",
+        "adj.P.Val",
+        "predicted logFC",
+        "residual",
+        "held out",
+    ]
     assert up["logFC"].is_monotonic_decreasing and len(up) == 10
     np.testing.assert_allclose(up["residual"], up["logFC"] - up["predicted logFC"], atol=1e-12)
     held_out = set(design.X_test.index)
@@ -61,22 +69,36 @@ def test_residual_outliers_explain_why_to_look(fitted):
     ],
 )
 def test_residual_reasons(symbol, observed, predicted, counts, expected):
-    row = pd.Series({"symbol": symbol, "observed": observed, "predicted": predicted,
-                     "residual": observed - predicted})
-    sentence = interpret._residual_reason(row, target="logFC", target_label="logFC", residual_sd=0.5,
-                                          probes_per_gene=counts)
+    row = pd.Series(
+        {"symbol": symbol, "observed": observed, "predicted": predicted, "residual": observed - predicted}
+    )
+    sentence = interpret._residual_reason(
+        row, target="logFC", target_label="logFC", residual_sd=0.5, probes_per_gene=counts
+    )
     assert expected in sentence and sentence.endswith(".")
 
 
 def test_feature_variant_finds_an_informative_extra_feature(synthetic_table):
     table = read_de_table(synthetic_table)
     rng = np.random.default_rng(3)
-    extra = pd.DataFrame({"helper": table.data["mean_expr"].to_numpy() + rng.normal(0, 0.05, len(table.data)),
-                          "useless": rng.normal(0, 1, len(table.data))}, index=table.data["gene_id"].to_numpy())
-    variant = interpret.compare_feature_variant(table, extra, target="mean_expr", label="helpers", cv_folds=3,
-                                                models=("LinearRegression",), alone=True)
+    extra = pd.DataFrame(
+        {
+            "helper": table.data["mean_expr"].to_numpy() + rng.normal(0, 0.05, len(table.data)),
+            "useless": rng.normal(0, 1, len(table.data)),
+        },
+        index=table.data["gene_id"].to_numpy(),
+    )
+    variant = interpret.compare_feature_variant(
+        table,
+        extra,
+        target="mean_expr",
+        label="helpers",
+        cv_folds=3,
+        models=("LinearRegression",),
+        alone=True,
+    )
     summary = variant.table().set_index("features")
-    assert summary.loc["table's own features", "CV R²"] < 0.2            # AveExpr is unrelated to the rest
+    assert summary.loc["table's own features", "CV R²"] < 0.2  # AveExpr is unrelated to the rest
     assert summary.loc["own features + helpers", "CV R²"] > 0.9
     assert summary.loc["helpers only", "CV R²"] > 0.9
     assert variant.importances.iloc[0]["feature"] == "helper"
@@ -89,7 +111,7 @@ def test_reference_join_gse15852_with_gse2034():
     table = read_de_table(SHARED_TABLES["GSE15852"])
     reference = read_de_table(SHARED_TABLES["GSE2034"])
     joined = interpret.join_reference(table, reference)
-    assert joined.shared_genes == joined.genes == joined.reference_genes   # same array platform
+    assert joined.shared_genes == joined.genes == joined.reference_genes  # same array platform
     assert joined.matched_rows == int(table.data["symbol"].notna().sum())
     assert list(joined.features.columns) == ["GSE2034 logFC", "GSE2034 statistic"]
     assert -1 < joined.pearson < 1 and -1 < joined.spearman < 1
@@ -146,12 +168,18 @@ def malicious_table(tmp_path: Path, name: str) -> Path:
     rng = np.random.default_rng(5)
     t = rng.normal(0, 3, len(symbols))
     pvalue = np.clip(2 * np.exp(-np.abs(t)), 1e-12, 1)
-    frame = pd.DataFrame({
-        "ID": [f"<i>probe{i}</i>" if i % 50 == 0 else f"probe{i}" for i in range(len(symbols))],
-        "adj.P.Val": np.minimum(1, pvalue * 10), "P.Value": pvalue, "t": t, "B": t ** 2 / 4 - 3,
-        "logFC": t / 2, "Gene.symbol": symbols,
-        "Gene.title": [SCRIPT if i % 2 else IMG for i in range(len(symbols))],
-    })
+    frame = pd.DataFrame(
+        {
+            "ID": [f"<i>probe{i}</i>" if i % 50 == 0 else f"probe{i}" for i in range(len(symbols))],
+            "adj.P.Val": np.minimum(1, pvalue * 10),
+            "P.Value": pvalue,
+            "t": t,
+            "B": t**2 / 4 - 3,
+            "logFC": t / 2,
+            "Gene.symbol": symbols,
+            "Gene.title": [SCRIPT if i % 2 else IMG for i in range(len(symbols))],
+        }
+    )
     path = tmp_path / name
     frame.to_csv(path, sep="\t", index=False)
     return path
@@ -165,12 +193,24 @@ def test_report_shows_hostile_strings_as_text(tmp_path):
     hallmark = enrich.read_gmt("")
     gmt = tmp_path / "hostile.gmt"
     members = "\t".join(hallmark.sets["HALLMARK_E2F_TARGETS"])
-    gmt.write_text(f"{IMG}\t{SCRIPT}\t{members}\nHALLMARK_ADIPOGENESIS\t\t"
-                   + "\t".join(hallmark.sets["HALLMARK_ADIPOGENESIS"]) + "\n", encoding="utf-8")
+    gmt.write_text(
+        f"{IMG}\t{SCRIPT}\t{members}\nHALLMARK_ADIPOGENESIS\t\t"
+        + "\t".join(hallmark.sets["HALLMARK_ADIPOGENESIS"])
+        + "\n",
+        encoding="utf-8",
+    )
     html_path, json_path = render_report(
-        {"input_table": str(table), "target": "logFC", "gene_sets": str(gmt), "gsea_permutations": 100,
-         "cv_folds": 3, "lfc_threshold": 0.5, "pathway_features": True, "reference_table": str(reference),
-         "top_n": 300},
+        {
+            "input_table": str(table),
+            "target": "logFC",
+            "gene_sets": str(gmt),
+            "gsea_permutations": 100,
+            "cv_folds": 3,
+            "lfc_threshold": 0.5,
+            "pathway_features": True,
+            "reference_table": str(reference),
+            "top_n": 300,
+        },
         out_dir=tmp_path / "out",
     )
     page = html_path.read_text(encoding="utf-8")
@@ -182,16 +222,22 @@ def test_report_shows_hostile_strings_as_text(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;svg/onload=alert(1)&gt;" in page and "&lt;i&gt;probe0&lt;/i&gt;" in page
-    for heading in ("Differential expression at a glance", "Top genes and the model", "Gene sets",
-                    "Pathways as features", "Another study as reference", "Methods and reproducibility"):
+    for heading in (
+        "Differential expression at a glance",
+        "Top genes and the model",
+        "Gene sets",
+        "Pathways as features",
+        "Another study as reference",
+        "Methods and reproducibility",
+    ):
         assert heading in page
-    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page          # no warning or log line leaked
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # no warning or log line leaked
     results = json.loads(json_path.read_text(encoding="utf-8"))
     enrichment = results["enrichment"]
     assert enrichment["ran"] and enrichment["gsea"]
-    assert IMG in {entry["set"] for entry in enrichment["gsea"]}   # kept verbatim in the JSON
+    assert IMG in {entry["set"] for entry in enrichment["gsea"]}  # kept verbatim in the JSON
     assert results["pathway_features"]["features"]
-    assert results["reference"]["shared_genes"] == 241       # "A /// <b>B</b>" counts as two genes
+    assert results["reference"]["shared_genes"] == 241  # "A /// <b>B</b>" counts as two genes
 
 
 def test_report_for_a_fly_table_says_why_there_are_no_gene_sets(tmp_path):

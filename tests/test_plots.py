@@ -18,7 +18,11 @@ from degtools.errors import InputError
 
 def label_boxes(ax) -> list:
     renderer = ax.figure.canvas.get_renderer()
-    return [Text.get_window_extent(child, renderer) for child in ax.get_children() if isinstance(child, Annotation)]
+    return [
+        Text.get_window_extent(child, renderer)
+        for child in ax.get_children()
+        if isinstance(child, Annotation)
+    ]
 
 
 def assert_no_overlap(ax) -> int:
@@ -40,7 +44,9 @@ def test_volcano_colours_thresholds_and_labels(airway):
     assert ax.get_xlabel().startswith("log2FoldChange") and ax.get_ylabel() == "-log10 pvalue"
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
     data = airway.data
-    up = int(((data["padj"] < 0.05) & (data["log2FoldChange" if "log2FoldChange" in data else "logFC"] >= 1)).sum())
+    up = int(
+        ((data["padj"] < 0.05) & (data["log2FoldChange" if "log2FoldChange" in data else "logFC"] >= 1)).sum()
+    )
     assert any(text == f"up ({up:,})" for text in legend)
     assert any(text.startswith("down (") for text in legend)
     placed = assert_no_overlap(ax)
@@ -66,7 +72,7 @@ def test_ma_plot_uses_a_log_axis_for_basemean(airway):
 
 
 def test_ma_plot_needs_mean_expression():
-    table = read_de_table(SHARED_TABLES["GSE15852"])            # GEO2R table without AveExpr
+    table = read_de_table(SHARED_TABLES["GSE15852"])  # GEO2R table without AveExpr
     with pytest.raises(InputError, match="no mean-expression column"):
         plots.plot_ma(table)
 
@@ -87,19 +93,28 @@ def test_label_repel_never_overlaps_even_when_crowded():
     ax.set_ylim(-1, 1)
     fig.canvas.draw()
     drawn = plots.place_labels(ax, x, y, [f"GENE{i}" for i in range(60)])
-    assert 0 < len(drawn) < 60                     # crowded: some labels are left out rather than stacked
+    assert 0 < len(drawn) < 60  # crowded: some labels are left out rather than stacked
     assert assert_no_overlap(ax) == len(drawn)
 
 
 def test_enrichment_dot_plot_for_gsea_and_ora():
-    gsea = pd.DataFrame({"set": ["A $x$ (GO:1)", "B"], "direction": ["up", "down"], "size": [50, 20],
-                         "overlap": [10, 5], "nes": [2.0, -1.5], "pvalue": [0.0, 0.01], "fdr": [0.0, 0.02]})
+    gsea = pd.DataFrame(
+        {
+            "set": ["A $x$ (GO:1)", "B"],
+            "direction": ["up", "down"],
+            "size": [50, 20],
+            "overlap": [10, 5],
+            "nes": [2.0, -1.5],
+            "pvalue": [0.0, 0.01],
+            "fdr": [0.0, 0.02],
+        }
+    )
     figure = plots.plot_enrichment_dots(gsea, title="GSEA")
     ax = figure.axes[0]
     assert ax.get_xlabel().startswith("normalised enrichment score")
     ticks = [label.get_text() for label in ax.get_yticklabels()]
-    assert ticks == ["B", r"A \$x\$ (GO:1)"]               # best first at the top; '$' drawn literally
-    figure.canvas.draw()                                      # mathtext would fail on an unescaped '$x$ ('
+    assert ticks == ["B", r"A \$x\$ (GO:1)"]  # best first at the top; '$' drawn literally
+    figure.canvas.draw()  # mathtext would fail on an unescaped '$x$ ('
     ora = gsea.drop(columns="nes")
     figure = plots.plot_enrichment_dots(ora)
     assert figure.axes[0].get_xlabel().startswith("fraction of the set")
