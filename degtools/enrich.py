@@ -495,6 +495,11 @@ class Enrichment:
             }
         ).reset_index(drop=True)
 
+    def ora_best(self, *, n: int = 20) -> pd.DataFrame:
+        """The ``n`` ORA results with the smallest p-values, both directions together (for the dot plot)."""
+        tested = self.ora.loc[self.ora["overlap"] > 0]
+        return tested.sort_values(["pvalue", "set"], kind="stable").head(n).reset_index(drop=True)
+
     def gsea_table(self, *, n: int = 20) -> pd.DataFrame:
         """The ``n`` sets with the smallest GSEA p-values; permutation p-values of 0 as ``< 1/n``."""
         shown = self.gsea.head(n)

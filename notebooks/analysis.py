@@ -281,6 +281,10 @@ if enrichment.ran:
         lfc=params["lfc_threshold"], background=f"{enrichment.match.genes:,}"))
     display(report.html_table(enrichment.ora_table(n=10)))
 
+# %%
+if enrichment.ran and not enrichment.ora_best().empty:
+    plots.plot_enrichment_dots(enrichment.ora_best(n=20), title=f"Over-representation, {gene_set_collection.name}");
+
 # %% [markdown]
 # ## Pathways as features
 #
@@ -317,6 +321,10 @@ if pathway_variant is not None:
         pathway_variant.importances,
         title=f"Pathway features: drop in test R² when shuffled ({pathway_variant.extended.best_name})",
     );
+
+# %%
+if pathway_variant is not None:
+    display(report.html_table(pathway_variant.importances.head(params["top_n"])))
 
 # %% [markdown]
 # ## Another study as reference

@@ -253,3 +253,32 @@ def test_report_for_a_fly_table_says_why_there_are_no_gene_sets(tmp_path):
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
     results = json.loads(json_path.read_text(encoding="utf-8"))
     assert results["enrichment"]["ran"] is False and results["enrichment"]["matched_genes"] == 0
+
+
+def test_report_with_id_map_reads_the_biology_of_an_ensembl_only_table(tmp_path):
+    """The edgeR table has Ensembl IDs only; airway's ensgene -> symbol columns give it symbols."""
+    from degtools.report import render_report
+
+    airway = read_de_table(SHARED_TABLES["airway"]).data[["gene_id", "symbol"]].dropna()
+    mapping = tmp_path / "ensembl_to_symbol.tsv"
+    airway.to_csv(mapping, sep="\t", index=False)
+    html_path, json_path = render_report(
+        {"input_table": str(SHARED_TABLES["edgeR"]), "target": "logFC", "max_rows": 300, "cv_folds": 3,
+         "id_map": str(mapping), "gsea_permutations": 100},
+        out_dir=tmp_path / "out",
+    )
+    page = html_path.read_text(encoding="utf-8")
+    enrichment = json.loads(json_path.read_text(encoding="utf-8"))["enrichment"]
+    assert enrichment["ran"] and enrichment["matched_genes"] > 2000 and enrichment["gsea"]
+    assert f"{enrichment['matched_genes']:,} of" in page and "matched any Hallmark gene" in page
+    assert "Preranked GSEA" in page and "CC BY 4.0" in page
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+
+
+def test_reference_params_example_is_valid():
+    from degtools.params import load_params_file
+
+    values = validate_params(load_params_file(Path(__file__).parents[1] / "params" /
+                                              "GSE15852_with_GSE2034_logFC.yaml"))
+    assert Path(values["reference_table"]).name == "GSE2034.top.table.tsv"
+    assert Path(values["reference_table"]).is_file() and Path(values["input_table"]).is_file()
