@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 
 from degtools.evaluate import ModelComparison
 from degtools.tables import DETable
@@ -288,7 +289,7 @@ def plot_ma(
 
 
 def plot_enrichment_dots(
-    results: pd.DataFrame, *, n: int = 20, title: str = "", fdr_floor: float = 1e-10, ax: Axes | None = None
+    results: pd.DataFrame, *, n: int = 20, title: str = "", fdr_floor: float = 1e-300, ax: Axes | None = None
 ) -> Figure:
     """Dot plot of gene-set results: one row per set, best first.
 
@@ -308,14 +309,17 @@ def plot_enrichment_dots(
         xlabel = "normalised enrichment score (NES; > 0: up)"
     else:
         sign = np.where(shown["direction"] == "down", -1.0, 1.0)
-        x = sign * shown["overlap"].astype(float) / shown["size"].astype(float).clip(lower=1)
-        xlabel = "fraction of the set in the list (up > 0, down < 0)"
+        x = 100 * sign * shown["overlap"].astype(float) / shown["size"].astype(float).clip(lower=1)
+        xlabel = "% of the set in the list (up > 0, down < 0)"
     fdr = shown["fdr"].astype(float).clip(lower=fdr_floor)
     labels = [_plain_text(name) for name in shown["set"]]
+    if "nes" not in shown:  # ORA lists a set once per direction: say which
+        labels = [f"{label} ({direction})" for label, direction in zip(labels, shown["direction"], strict=True)]
     positions = np.arange(len(shown))
     dots = ax.scatter(x, positions, s=20 + 180 * shown["size"] / max(float(shown["size"].max()), 1.0),
                       c=-np.log10(fdr), cmap="viridis", edgecolors="black", linewidths=0.4)
     ax.set_yticks(positions, labels, fontsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(xlabel)
     colorbar = ax.figure.colorbar(dots, ax=ax, pad=0.01)

@@ -117,6 +117,6 @@ def test_enrichment_dot_plot_for_gsea_and_ora():
     figure.canvas.draw()  # mathtext would fail on an unescaped '$x$ ('
     ora = gsea.drop(columns="nes")
     figure = plots.plot_enrichment_dots(ora)
-    assert figure.axes[0].get_xlabel().startswith("fraction of the set")
+    assert figure.axes[0].get_xlabel().startswith("% of the set")
     empty = plots.plot_enrichment_dots(gsea.iloc[:0])
     assert "no gene set" in empty.axes[0].texts[0].get_text()
