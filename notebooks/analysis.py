@@ -254,7 +254,7 @@ with timings.step("gene sets"):
         lfc_threshold=params["lfc_threshold"], permutations=params["gsea_permutations"], seed=params["seed"],
     )
 report.markdown(
-    "**Gene sets:** {name} ({count} sets). {match}\n\n{attribution}",
+    "**Gene sets:** `{name}` ({count} sets). {match}\n\n{attribution}",
     name=gene_set_collection.name, count=f"{len(gene_set_collection.sets):,}",
     match=enrichment.match.sentence(), attribution=gene_set_collection.attribution,
 )

@@ -306,3 +306,21 @@ def test_pathway_membership(tmp_path):
     assert membership.loc["p20", column] == 0.0 and membership.loc["p21", column] == 1.0
     assert set(np.unique(membership.to_numpy())) <= {0.0, 1.0}
     assert all(membership[col].sum() >= enrich.PATHWAY_MIN_GENES for col in membership.columns)
+
+
+def test_ora_and_gsea_never_touch_the_network(monkeypatch, tmp_path):
+    """gseapy's enrich/prerank get a dict of sets and a background list: nothing may go online (no Enrichr)."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    hallmark = enrich.read_gmt("")
+    symbols = sorted(hallmark.genes)[:600]
+    rng = np.random.default_rng(4)
+    t = rng.normal(0, 2, len(symbols))
+    table = read_de_table(write_table(tmp_path, limma_frame(symbols, t, padj=np.where(np.abs(t) > 2, 0.01, 0.5))))
+    result = enrich.run_enrichment(table, hallmark, permutations=100, lfc_threshold=0.0)
+    assert result.ran and not result.gsea.empty and not result.ora.empty
