@@ -178,27 +178,39 @@ def ranking_metric(table: DETable) -> tuple[pd.Series, str]:
     )
 
 
-def gene_level(table: DETable) -> pd.DataFrame:
-    """One row per gene symbol, ready for ORA and GSEA.
+def gene_names(table: DETable) -> tuple[pd.Series, str]:
+    """The names genes are matched to gene sets by: the symbols, or the IDs of a table without symbols.
 
-    A row whose symbol names several genes (``A /// B``) counts for each of them; where several
-    rows (probes) name the same gene, the row with the largest absolute ranking metric represents
-    it. Rows without a symbol or without a ranking value are left out.
+    Ensembl IDs lose their version suffix (``ENSG00000000003.15`` -> ``ENSG00000000003``), so a GMT
+    of unversioned Ensembl IDs matches. Returns the names (one string per row) and ``"symbol"`` or ``"ID"``.
+    """
+    if "symbol" in table.data:
+        return table.data["symbol"], "symbol"
+    ids = table.data["gene_id"].astype(str).str.replace(r"^(ENS[A-Z]*\d+)\.\d+$", r"\1", regex=True)
+    return ids, "ID"
+
+
+def gene_level(table: DETable) -> pd.DataFrame:
+    """One row per gene, ready for ORA and GSEA.
+
+    Genes are named by symbol (by ID in a table without symbols, see :func:`gene_names`). A row
+    whose symbol names several genes (``A /// B``) counts for each of them; where several rows
+    (probes) name the same gene, the row with the largest absolute ranking metric represents it.
+    Rows without a name or without a ranking value are left out.
 
     Returns
     -------
     DataFrame
-        Indexed by symbol, with ``gene_id``, ``metric`` and, where the table has them, ``logFC``,
-        ``padj``, ``pvalue``, ``mean_expr``.
+        Indexed by gene name (``symbol``), with ``gene_id``, ``metric`` and, where the table has
+        them, ``logFC``, ``padj``, ``pvalue``, ``mean_expr``.
     """
     columns = ["logFC", "pvalue", "padj", "mean_expr"]
-    if "symbol" not in table.data:
-        return pd.DataFrame(columns=["gene_id", "metric", *columns]).rename_axis("symbol")
     metric, _ = ranking_metric(table)
-    frame = table.data[["gene_id", "symbol"] + [c for c in columns if c in table.data]].copy()
+    names, _ = gene_names(table)
+    frame = table.data[["gene_id"] + [c for c in columns if c in table.data]].copy()
+    frame["symbol"] = names.map(split_symbols)
     frame["metric"] = metric
     frame = frame.loc[frame["metric"].notna()]
-    frame["symbol"] = frame["symbol"].map(split_symbols)
     frame = frame.explode("symbol").dropna(subset=["symbol"])
     frame["_strength"] = frame["metric"].abs()
     frame = frame.sort_values(["_strength", "gene_id"], ascending=[False, True], kind="stable")
@@ -211,10 +223,11 @@ class MatchSummary:
     """How many of a table's genes the gene sets know."""
 
     rows: int
-    rows_with_symbol: int
+    rows_named: int
     genes: int
     matched: int
     collection: str
+    by: str = "symbol"
 
     @property
     def usable(self) -> bool:
@@ -223,35 +236,35 @@ class MatchSummary:
 
     def sentence(self) -> str:
         """E.g. "0 of 14,599 IDs matched any Hallmark gene", with what to do when too few matched."""
-        if self.rows_with_symbol == 0:
-            text = (
-                f"0 of {self.rows:,} IDs matched any {self.collection} gene: the table has no gene symbols. "
-                "Give a two-column ID -> symbol file with the id_map parameter, or a GMT file that uses "
-                "the table's own IDs with gene_sets."
-            )
-        else:
-            text = (
-                f"{self.matched:,} of {self.genes:,} gene symbols (from {self.rows_with_symbol:,} of "
-                f"{self.rows:,} rows) matched any {self.collection} gene."
-            )
+        if self.by == "ID":
+            text = f"{self.matched:,} of {self.rows:,} IDs matched any {self.collection} gene"
             if not self.usable:
                 text += (
-                    f" That is too few (at least {MIN_MATCHED_GENES} are needed): the table may be from "
-                    "another organism or use other identifiers. Give a GMT file for its organism and IDs "
-                    "with gene_sets, or map its IDs to symbols with id_map."
+                    ": the table has no gene symbols. Give a two-column ID, symbol file with the id_map "
+                    "parameter, or a GMT file that uses the table's own IDs with gene_sets."
                 )
+            return text + ("" if not self.usable else " (the table has no symbols: matched by ID).")
+        text = (
+            f"{self.matched:,} of {self.genes:,} gene symbols (from {self.rows_named:,} of "
+            f"{self.rows:,} rows) matched any {self.collection} gene."
+        )
+        if not self.usable:
+            text += (
+                f" That is too few (at least {MIN_MATCHED_GENES} are needed): the table may be from "
+                "another organism or use other identifiers. Give a GMT file for its organism and IDs "
+                "with gene_sets, or map its IDs to symbols with id_map."
+            )
         return text
 
 
 def match_genes(table: DETable, genes: pd.DataFrame, gene_sets: GeneSets) -> MatchSummary:
-    """Count the table's rows, symbols and symbols present in any gene set."""
-    rows_with_symbol = 0
-    if "symbol" in table.data:
-        rows_with_symbol = int(table.data["symbol"].map(split_symbols).map(bool).sum())
+    """Count the table's rows, named rows, genes and genes present in any gene set."""
+    names, by = gene_names(table)
+    rows_named = int(names.map(split_symbols).map(bool).sum())
     known = gene_sets.genes
-    matched = sum(1 for symbol in genes.index if symbol in known)
+    matched = sum(1 for name in genes.index if name in known)
     collection = "Hallmark" if gene_sets.is_hallmark else gene_sets.name
-    return MatchSummary(len(table.data), rows_with_symbol, len(genes), matched, collection)
+    return MatchSummary(len(table.data), rows_named, len(genes), matched, collection, by)
 
 
 def _restricted_sets(
@@ -688,9 +701,8 @@ def pathway_membership(
     An empty frame (no columns) when the table has no symbols or no set is large enough.
     """
     ids = table.data["gene_id"].astype(str)
-    if "symbol" not in table.data:
-        return pd.DataFrame(index=pd.Index(ids.unique(), name="gene_id"))
-    symbols = table.data["symbol"].map(split_symbols)
+    names, _ = gene_names(table)
+    symbols = names.map(split_symbols)
     genes = set(gene_level(table).index)
     coverage = {name: len(genes.intersection(members)) for name, members in gene_sets.sets.items()}
     kept = [

@@ -321,6 +321,26 @@ def test_ora_and_gsea_never_touch_the_network(monkeypatch, tmp_path):
     symbols = sorted(hallmark.genes)[:600]
     rng = np.random.default_rng(4)
     t = rng.normal(0, 2, len(symbols))
-    table = read_de_table(write_table(tmp_path, limma_frame(symbols, t, padj=np.where(np.abs(t) > 2, 0.01, 0.5))))
+    table = read_de_table(
+        write_table(tmp_path, limma_frame(symbols, t, padj=np.where(np.abs(t) > 2, 0.01, 0.5)))
+    )
     result = enrich.run_enrichment(table, hallmark, permutations=100, lfc_threshold=0.0)
     assert result.ran and not result.gsea.empty and not result.ora.empty
+
+
+def test_a_table_without_symbols_matches_a_gmt_of_its_own_ids(tmp_path):
+    table = read_de_table(SHARED_TABLES["edgeR"])
+    ids = table.data.sort_values("PValue" if "PValue" in table.data else "pvalue")["gene_id"]
+    unversioned = ids.str.replace(r"\.\d+$", "", regex=True).tolist()
+    gmt = tmp_path / "ensembl.gmt"
+    gmt.write_text(
+        "strongest\t\t" + "\t".join(unversioned[:40]) + "\nweakest\t\t" + "\t".join(unversioned[-40:]) + "\n",
+        encoding="utf-8",
+    )
+    result = enrich.run_enrichment(
+        table, enrich.read_gmt(gmt), permutations=100, padj_threshold=0.05, lfc_threshold=0.0
+    )
+    assert result.ran and result.match.by == "ID" and result.match.matched == 80
+    assert "80 of 18,911 IDs matched any ensembl gene" in result.match.sentence()
+    ora = result.ora.set_index(["direction", "set"])
+    assert min(ora.loc[("up", "strongest"), "pvalue"], ora.loc[("down", "strongest"), "pvalue"]) < 1e-5
