@@ -309,7 +309,7 @@ def test_pathway_membership(tmp_path):
 
 
 def test_ora_and_gsea_never_touch_the_network(monkeypatch, tmp_path):
-    """gseapy's enrich/prerank get a dict of sets and a background list: nothing may go online (no Enrichr)."""
+    """gseapy gets a dict of sets and a background list: nothing may go online (no Enrichr)."""
     import socket
 
     def refuse(*args, **kwargs):
