@@ -29,7 +29,7 @@ HALLMARK_FILE = "h.all.v2023.1.Hs.symbols.gmt"
 
 #: the attribution the MSigDB licence (CC BY 4.0) asks for, shown wherever Hallmark results are.
 HALLMARK_ATTRIBUTION = (
-    "Gene sets: MSigDB Hallmark collection v2023.1.Hs (Liberzon et al. 2015, Cell Systems 1:417-425), "
+    "The Hallmark gene sets come from MSigDB v2023.1.Hs (Liberzon et al. 2015, Cell Systems 1:417-425), "
     "(c) 2004-2023 Broad Institute, Inc., Massachusetts Institute of Technology, and Regents of the "
     "University of California, distributed under the Creative Commons Attribution 4.0 International "
     "License (CC BY 4.0)."

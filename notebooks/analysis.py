@@ -256,7 +256,7 @@ with timings.step("gene sets"):
 report.markdown(
     "**Gene sets:** `{name}` ({count} sets). {match}\n\n{attribution}",
     name=gene_set_collection.name, count=f"{len(gene_set_collection.sets):,}",
-    match=enrichment.match.sentence(), attribution=gene_set_collection.attribution,
+    match=enrichment.match.sentence(), attribution=gene_set_collection.attribution if enrichment.ran else "",
 )
 
 # %%
