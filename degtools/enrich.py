@@ -613,7 +613,8 @@ class Enrichment:
             "permutations": self.permutations,
             "gsea_method": self.gsea_method,
             "list_sizes": dict(self.list_sizes),
-            "ora": entries(self.ora, permutation=False) if self.ran else [],
+            # sets without any gene in the list (p = 1) are left out; their p-values still count in the FDR
+            "ora": entries(self.ora.loc[self.ora["overlap"] > 0], permutation=False) if self.ran else [],
             "gsea": entries(self.gsea, permutation=True) if self.ran else [],
         }
 

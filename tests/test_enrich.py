@@ -344,3 +344,9 @@ def test_a_table_without_symbols_matches_a_gmt_of_its_own_ids(tmp_path):
     assert "80 of 18,911 IDs matched any ensembl gene" in result.match.sentence()
     ora = result.ora.set_index(["direction", "set"])
     assert min(ora.loc[("up", "strongest"), "pvalue"], ora.loc[("down", "strongest"), "pvalue"]) < 1e-5
+
+
+def test_ora_json_lists_only_sets_with_an_overlap(gse15852_enrichment):
+    entries = gse15852_enrichment.to_json()["ora"]
+    assert entries and all(entry["overlap"] > 0 for entry in entries)
+    assert len(entries) == int((gse15852_enrichment.ora["overlap"] > 0).sum())
