@@ -297,6 +297,11 @@ class ReferenceJoin:
     pearson: float
     spearman: float
 
+    @property
+    def matched_ids(self) -> pd.Index:
+        """Gene IDs of this table that received reference values."""
+        return self.features.index[self.features.notna().any(axis=1)]
+
     def summary(self) -> pd.DataFrame:
         """Overlap counts and the correlation of the two studies' logFC, for the report."""
         rows = [

@@ -194,9 +194,10 @@ report.html_table(impurity, index=True) if not impurity.empty else report.markdo
 with timings.step("volcano and MA plots"):
     can_volcano = "logFC" in table.data and "pvalue" in table.data
     if can_volcano:
-        plots.plot_volcano(table, padj_threshold=params["padj_threshold"], lfc_threshold=params["lfc_threshold"])
+        plots.plot_volcano(table, padj_threshold=params["padj_threshold"],
+                           lfc_threshold=params["lfc_threshold"])
     else:
-        display(report.markdown("No volcano plot: the table needs both a log fold change and a p-value column."))
+        display(report.markdown("No volcano plot: the table needs a log fold change and a p-value column."))
 
 # %%
 with timings.step("volcano and MA plots"):
@@ -283,7 +284,8 @@ if enrichment.ran:
 
 # %%
 if enrichment.ran and not enrichment.ora_best().empty:
-    plots.plot_enrichment_dots(enrichment.ora_best(n=20), title=f"Over-representation, {gene_set_collection.name}");
+    plots.plot_enrichment_dots(enrichment.ora_best(n=20),
+                               title=f"Over-representation, {gene_set_collection.name}");
 
 # %% [markdown]
 # ## Pathways as features
@@ -305,12 +307,13 @@ if params["pathway_features"]:
                 table, membership, target=target_column, label="pathways", test_size=params["test_size"],
                 seed=params["seed"], max_rows=params["max_rows"], cv_folds=params["cv_folds"])
     if pathway_variant is None:
-        display(report.markdown("No gene set has {n} or more of this table's genes, so there are no pathway "
-                                "features. {match}", n=enrich.PATHWAY_MIN_GENES, match=enrichment.match.sentence()))
+        display(report.markdown(
+            "No gene set has {n} or more of this table's genes, so there are no pathway features. {match}",
+            n=enrich.PATHWAY_MIN_GENES, match=enrichment.match.sentence()))
     else:
-        display(report.markdown("{n} gene sets became features (sets with at least {min} of the table's genes, "
-                                "at most {max}).", n=membership.shape[1], min=enrich.PATHWAY_MIN_GENES,
-                                max=enrich.PATHWAY_MAX_SETS))
+        display(report.markdown(
+            "{n} gene sets became features (sets with at least {min} of the table's genes, at most {max}).",
+            n=membership.shape[1], min=enrich.PATHWAY_MIN_GENES, max=enrich.PATHWAY_MAX_SETS))
         display(report.html_table(pathway_variant.table()))
 else:
     display(report.markdown("Not run: set `pathway_features: true` to add gene-set membership as features."))
@@ -341,16 +344,17 @@ if params["reference_table"]:
         if params["id_map"]:
             reference = genes.apply_id_map(reference, genes.read_id_map(params["id_map"]))
         reference_join = interpret.join_reference(table, reference)
-        matched_ids = reference_join.features.index[reference_join.features.notna().any(axis=1)]
         reference_variant = interpret.compare_feature_variant(
-            table, reference_join.features, target=target_column, label="reference", rows=matched_ids,
+            table, reference_join.features, target=target_column, label="reference",
+            rows=reference_join.matched_ids,
             test_size=params["test_size"], seed=params["seed"], max_rows=params["max_rows"],
             cv_folds=params["cv_folds"], alone=True)
-    display(report.markdown("**Reference:** `{name}` ({tool})", name=reference.path.name, tool=reference.tool))
+    display(report.markdown("**Reference:** `{name}` ({tool})", name=reference.path.name,
+                            tool=reference.tool))
     display(report.html_table(reference_join.summary()))
     display(report.html_table(reference_variant.table()))
 else:
-    display(report.markdown("Not run: set `reference_table` to the path of a second DE table to use it as features."))
+    display(report.markdown("Not run: set `reference_table` to a second DE table to use it as features."))
 
 # %% [markdown]
 # ## Methods and reproducibility
