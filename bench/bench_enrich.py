@@ -42,12 +42,8 @@ def bench_collection(table, gmt, *, method: str, permutations: int = 1000) -> fl
     genes, t_level = timed("collapse to one value per gene", enrich.gene_level, table)
     _, t_ora = timed("ORA up + down (gseapy.enrich)", enrich.over_representation, genes, gene_sets)
     gsea, t_gsea = timed(
-        f"GSEA prerank ({method}, {permutations} perm.)",
-        enrich.preranked_gsea,
-        genes,
-        gene_sets,
-        permutations=permutations,
-        method=method,
+        f"GSEA prerank (method={method})", enrich.preranked_gsea, genes, gene_sets,
+        permutations=permutations, method=method,
     )
     print(f"  -> {len(genes):,} genes, {len(gsea):,} sets tested by GSEA, method {gsea.attrs.get('method')}")
     return t_read + t_level + t_ora + t_gsea
