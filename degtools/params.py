@@ -64,6 +64,13 @@ PARAMETERS: tuple[Param, ...] = (
           lambda value: 0 < value < 1, "a number between 0 and 1 (exclusive)"),
     Param("n_jobs", 2, int, "worker processes for the model comparison (each model single-threaded)",
           lambda value: 1 <= value <= 64, "an integer between 1 and 64"),
+    Param("lfc_threshold", 1.0, float, "smallest absolute log2 fold change of an up or down gene",
+          lambda value: value >= 0, "a non-negative number"),
+    Param("gene_sets", "", str, "GMT file of gene sets; empty: the bundled MSigDB Hallmark sets"),
+    Param("gsea_permutations", 1000, int, "gene-set permutations of the preranked GSEA",
+          lambda value: 100 <= value <= 100000, "an integer between 100 and 100000"),
+    Param("pathway_features", False, bool, "also fit models with gene-set membership as features"),
+    Param("reference_table", "", str, "second DE table joined by gene symbol as features; empty: none"),
 )
 
 BY_NAME = {param.name: param for param in PARAMETERS}
@@ -191,4 +198,4 @@ def load_params_file(path: str | Path) -> dict[str, Any]:
 
 
 #: parameters that hold file paths (resolved against a params file's folder).
-PATH_PARAMETERS = ("input_table", "id_map")
+PATH_PARAMETERS = ("input_table", "gene_sets", "reference_table", "id_map")

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 
 from degtools.evaluate import ModelComparison
 from degtools.tables import DETable
@@ -132,3 +134,248 @@ def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("score on the test genes (higher is better)")
     ax.legend(loc="lower right", fontsize=8)
     return ax.figure
+
+
+# --- Biological interpretation: volcano, MA, gene-set dot plot -------------------------------------
+
+#: colours of up- and down-regulated genes (and of the rest).
+UP_COLOR, DOWN_COLOR, OTHER_COLOR = "#c44e52", "#4c72b0", "#bbbbbb"
+
+
+def _plain_text(text: str, *, limit: int = 60) -> str:
+    """A label matplotlib draws literally (``$`` would start mathtext), shortened to ``limit`` characters."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("$", r"\$")
+
+
+def _overlaps(box, boxes) -> bool:
+    return any(box.overlaps(other) for other in boxes)
+
+
+def place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, labels: list[str], *, fontsize: float = 7) -> list:
+    """Label points without overlapping labels (a small greedy label repel).
+
+    Each label, in the order given (most important first), is tried at growing distances and
+    eight directions from its point; the first position whose box overlaps no earlier label, no
+    labelled point and stays inside the axes wins, drawn with a thin leader line. A label that
+    finds no free place is left out rather than drawn over another.
+
+    Returns
+    -------
+    list
+        The ``Annotation`` artists drawn.
+    """
+    figure = ax.figure
+    renderer = figure.canvas.get_renderer()
+    to_display = ax.transData.transform
+    axes_box = ax.get_window_extent(renderer)
+    points = [to_display((float(px), float(py))) for px, py in zip(x, y, strict=True)]
+    # a small box around every labelled point, so labels do not hide the points they name
+    from matplotlib.transforms import Bbox
+
+    taken = [Bbox.from_extents(px - 3, py - 3, px + 3, py + 3) for px, py in points]
+    drawn = []
+    directions = [(1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1), (1, 0), (-1, 0)]
+    for xv, yv, label in zip(x, y, labels, strict=True):
+        placed = None
+        for distance in (6, 12, 20, 30, 44, 60):
+            for dx, dy in directions:
+                norm = math.hypot(dx, dy)
+                offset = (distance * dx / norm, distance * dy / norm)
+                annotation = ax.annotate(
+                    _plain_text(label, limit=30), (float(xv), float(yv)), xytext=offset,
+                    textcoords="offset points",
+                    fontsize=fontsize, ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+                    va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+                    arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.5, "shrinkA": 0,
+                                "shrinkB": 2},
+                )
+                annotation.set_in_layout(False)
+                annotation.update_positions(renderer)
+                # the text's own box (the annotation's box would include the leader line)
+                box = Text.get_window_extent(annotation, renderer).expanded(1.05, 1.1)
+                inside = (box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1 and box.y0 >= axes_box.y0
+                          and box.y1 <= axes_box.y1)
+                if inside and not _overlaps(box, taken):
+                    placed = (annotation, box)
+                    break
+                annotation.remove()
+            if placed:
+                break
+        if placed:
+            drawn.append(placed[0])
+            taken.append(placed[1])
+    return drawn
+
+
+def _regulation(logfc: pd.Series, significant: pd.Series, lfc_threshold: float) -> pd.Series:
+    state = pd.Series("not significant", index=logfc.index)
+    state[significant & (logfc >= lfc_threshold) & (logfc > 0)] = "up"
+    state[significant & (logfc <= -lfc_threshold) & (logfc < 0)] = "down"
+    return state
+
+
+def _gene_labels(table: DETable) -> pd.Series:
+    """The first symbol of each row, or its gene ID where there is no symbol."""
+    ids = table.data["gene_id"].astype(str)
+    if "symbol" not in table.data:
+        return ids
+    first = table.data["symbol"].fillna("").astype(str).str.split("///").str[0].str.strip()
+    return first.where(first.ne(""), ids)
+
+
+def _significance(table: DETable) -> tuple[pd.Series, str]:
+    data = table.data
+    if "padj" in data and data["padj"].notna().any():
+        return data["padj"], table.display_name("padj")
+    return data["pvalue"], table.display_name("pvalue")
+
+
+def plot_volcano(
+    table: DETable,
+    *,
+    padj_threshold: float = 0.05,
+    lfc_threshold: float = 1.0,
+    n_labels: int = 15,
+    ax: Axes | None = None,
+) -> Figure:
+    """Volcano plot: logFC against -log10 p-value; up/down genes coloured, the strongest labelled.
+
+    Genes count as up (down) when their adjusted p-value is below ``padj_threshold`` and their
+    logFC is at least ``lfc_threshold`` (at most ``-lfc_threshold``). The ``n_labels`` significant
+    genes with the smallest p-values are labelled by symbol (or ID), without overlapping labels.
+    """
+    from degtools.errors import InputError
+
+    data = table.data
+    if "logFC" not in data or "pvalue" not in data:
+        raise InputError(
+            f"{table.path.name} lacks a log fold change or a p-value column; a volcano plot needs both."
+        )
+    ax = _axes(ax, (7.5, 5))
+    significance, significance_label = _significance(table)
+    frame = pd.DataFrame({"logFC": data["logFC"], "p": data["pvalue"].clip(lower=1e-300),
+                          "sig": significance, "label": _gene_labels(table)}).dropna(subset=["logFC", "p"])
+    frame["y"] = -np.log10(frame["p"])
+    frame["state"] = _regulation(frame["logFC"], frame["sig"] < padj_threshold, lfc_threshold)
+    for state, color in (("not significant", OTHER_COLOR), ("down", DOWN_COLOR), ("up", UP_COLOR)):
+        part = frame[frame["state"] == state]
+        ax.scatter(part["logFC"], part["y"], s=5, alpha=0.6, color=color, linewidths=0,
+                   label=f"{state} ({len(part):,})", rasterized=True)
+    ax.axvline(lfc_threshold, color="black", linewidth=0.7, linestyle=":")
+    ax.axvline(-lfc_threshold, color="black", linewidth=0.7, linestyle=":")
+    passing = frame.loc[frame["sig"] < padj_threshold, "p"]
+    if not passing.empty:
+        ax.axhline(-np.log10(passing.max()), color="black", linewidth=0.7, linestyle=":")
+    ax.set_xlabel(f"{table.display_name('logFC')} (log2 fold change)")
+    ax.set_ylabel(f"-log10 {table.display_name('pvalue')}")
+    ax.set_title(f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}", fontsize=9)
+    # outside the axes, so that gene labels never collide with it
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=2, frameon=False)
+    ax.margins(x=0.12, y=0.08)
+    labelled = frame[frame["state"] != "not significant"].nsmallest(n_labels, "p")
+    ax.figure.canvas.draw()
+    place_labels(ax, labelled["logFC"].to_numpy(), labelled["y"].to_numpy(), labelled["label"].tolist())
+    return ax.figure
+
+
+def plot_ma(
+    table: DETable,
+    *,
+    padj_threshold: float = 0.05,
+    lfc_threshold: float = 1.0,
+    n_labels: int = 15,
+    ax: Axes | None = None,
+) -> Figure:
+    """MA plot: mean expression against logFC, coloured and labelled as in :func:`plot_volcano`.
+
+    A linear mean (DESeq2's baseMean) is drawn on a log10 axis; log-scale means (AveExpr, logCPM) as they are.
+    """
+    from degtools.errors import InputError
+
+    data = table.data
+    if "mean_expr" not in data or "logFC" not in data or not data["mean_expr"].notna().any():
+        raise InputError(
+            f"{table.path.name} has no mean-expression column (AveExpr, baseMean or logCPM); "
+            "an MA plot needs one."
+        )
+    ax = _axes(ax, (7.5, 5))
+    significance, significance_label = _significance(table)
+    frame = pd.DataFrame({"mean": data["mean_expr"], "logFC": data["logFC"], "sig": significance,
+                          "p": data["pvalue"] if "pvalue" in data else significance,
+                          "label": _gene_labels(table)}).dropna(subset=["mean", "logFC"])
+    if table.mean_scale == "linear":
+        frame = frame[frame["mean"] > 0]
+        ax.set_xscale("log")
+    frame["state"] = _regulation(frame["logFC"], frame["sig"] < padj_threshold, lfc_threshold)
+    for state, color in (("not significant", OTHER_COLOR), ("down", DOWN_COLOR), ("up", UP_COLOR)):
+        part = frame[frame["state"] == state]
+        ax.scatter(part["mean"], part["logFC"], s=5, alpha=0.6, color=color, linewidths=0,
+                   label=f"{state} ({len(part):,})", rasterized=True)
+    ax.axhline(0, color="black", linewidth=0.8)
+    for level in (lfc_threshold, -lfc_threshold):
+        ax.axhline(level, color="black", linewidth=0.7, linestyle=":")
+    ax.set_xlabel(f"{table.display_name('mean_expr')} (mean expression" +
+                  (", log scale)" if table.mean_scale == "linear" else ")"))
+    ax.set_ylabel(f"{table.display_name('logFC')} (log2 fold change)")
+    ax.set_title(f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}", fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=2, frameon=False)
+    ax.margins(x=0.08, y=0.12)
+    labelled = frame[frame["state"] != "not significant"].nsmallest(n_labels, "p")
+    ax.figure.canvas.draw()
+    place_labels(ax, labelled["mean"].to_numpy(), labelled["logFC"].to_numpy(), labelled["label"].tolist())
+    return ax.figure
+
+
+def plot_enrichment_dots(
+    results: pd.DataFrame, *, n: int = 20, title: str = "", fdr_floor: float = 1e-300, ax: Axes | None = None
+) -> Figure:
+    """Dot plot of gene-set results: one row per set, best first.
+
+    GSEA results (with ``nes``) are placed by normalised enrichment score; ORA results by the
+    fraction of the set found in the up or down list (negative for down). Dot area = genes in
+    the set, colour = -log10 FDR, with FDRs below ``fdr_floor`` (e.g. 1/permutations, the
+    resolution of a permutation test) drawn at the floor.
+    """
+    shown = results.head(n).iloc[::-1]
+    ax = _axes(ax, (7.5, 0.3 * max(len(shown), 1) + 1.5))
+    if shown.empty:
+        ax.text(0.5, 0.5, "no gene set to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax.figure
+    if "nes" in shown:
+        x = shown["nes"].astype(float)
+        xlabel = "normalised enrichment score (NES; > 0: up)"
+    else:
+        sign = np.where(shown["direction"] == "down", -1.0, 1.0)
+        x = 100 * sign * shown["overlap"].astype(float) / shown["size"].astype(float).clip(lower=1)
+        xlabel = "% of the set in the list (up > 0, down < 0)"
+    fdr = shown["fdr"].astype(float).clip(lower=fdr_floor)
+    labels = [_plain_text(name) for name in shown["set"]]
+    if "nes" not in shown:  # ORA lists a set once per direction: say which
+        labels = [f"{label} ({direction})" for label, direction in zip(labels, shown["direction"], strict=True)]
+    positions = np.arange(len(shown))
+    dots = ax.scatter(x, positions, s=20 + 180 * shown["size"] / max(float(shown["size"].max()), 1.0),
+                      c=-np.log10(fdr), cmap="viridis", edgecolors="black", linewidths=0.4)
+    ax.set_yticks(positions, labels, fontsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(xlabel)
+    colorbar = ax.figure.colorbar(dots, ax=ax, pad=0.01)
+    capped = bool((shown["fdr"].astype(float) < fdr_floor).any())
+    colorbar.set_label("-log10 FDR" + (f" (values below {fdr_floor:.2g} drawn at it)" if capped else ""))
+    if title:
+        ax.set_title(_plain_text(title, limit=90), fontsize=10)
+    return ax.figure
+
+
+def plot_pathway_importances(importances: pd.DataFrame, *, n: int = 15, title: str = "",
+                             ax: Axes | None = None) -> Figure:
+    """Permutation importance of ``pathway: <set>`` features, named by their set, on a wide figure."""
+    shown = importances.head(n).copy()
+    shown["feature"] = [_plain_text(str(name).removeprefix("pathway: ")) for name in shown["feature"]]
+    ax = _axes(ax, (9, 0.35 * max(len(shown), 1) + 1.4))
+    return plot_importances(shown, title=title, ax=ax)
+

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from degtools.errors import DegtoolsError, InputError, ParamsError
-from degtools.params import validate_params
+from degtools.params import PATH_PARAMETERS, validate_params
 from degtools.tables import read_de_table, reader_options, resolve_target
 
 #: bump only with a documented, backwards-compatible change of the JSON fields.
@@ -35,7 +35,7 @@ RESULTS_SCHEMA_VERSION = 1
 #: packages whose versions every report records.
 RECORDED_PACKAGES = (
     "degtools", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn",
-    "papermill", "nbconvert", "ipykernel",
+    "papermill", "nbconvert", "ipykernel", "gseapy",
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -280,10 +280,9 @@ def render_report(
     import papermill
 
     params = validate_params(values)
-    if params["input_table"]:
-        params["input_table"] = str(Path(params["input_table"]).expanduser().resolve())
-    if params.get("id_map"):
-        params["id_map"] = str(Path(params["id_map"]).expanduser().resolve())
+    for name in PATH_PARAMETERS:  # the notebook runs in its own folder: give it absolute paths
+        if params.get(name):
+            params[name] = str(Path(params[name]).expanduser().resolve())
     table = read_de_table(params["input_table"], **reader_options(params))
     from degtools.prepare import add_derived_columns
 

@@ -20,7 +20,8 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    pypi = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["dev"]}
+    extras = [requirement for group in project["optional-dependencies"].values() for requirement in group]
+    pypi = {_name(r) for r in project["dependencies"]} | {_name(r) for r in extras}
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = {_name(r) for r in environment["dependencies"] if isinstance(r, str)} - {"python", "pip"}
     assert {CONDA_NAMES.get(name, name) for name in pypi} == conda

@@ -1,0 +1,284 @@
+"""Biology in the report: gene tables with the model's view, feature variants, references, and safety."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SHARED_TABLES
+
+from degtools import compare_models, enrich, interpret, prepare_design, read_de_table, validate_params
+from degtools.errors import InputError, ParamsError
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def fitted(synthetic_table):
+    table = read_de_table(synthetic_table)
+    design = prepare_design(table, target="logFC", seed=0)
+    comparison = compare_models(design, models=("LinearRegression",), cv_folds=3, seed=0)
+    return table, design, comparison.best
+
+
+def test_regulated_genes_table_shows_the_models_view(fitted):
+    table, design, best = fitted
+    up = interpret.regulated_genes_table(table, best, design, n=10, direction="up")
+    assert list(up.columns) == [
+        "ID",
+        "Gene.symbol",
+        "Gene.title",
+        "logFC",
+        "adj.P.Val",
+        "predicted logFC",
+        "residual",
+        "held out",
+    ]
+    assert up["logFC"].is_monotonic_decreasing and len(up) == 10
+    np.testing.assert_allclose(up["residual"], up["logFC"] - up["predicted logFC"], atol=1e-12)
+    held_out = set(design.X_test.index)
+    assert list(up["held out"]) == ["yes" if gene in held_out else "no" for gene in up["ID"]]
+    down = interpret.regulated_genes_table(table, best, design, n=5, direction="down")
+    assert down["logFC"].is_monotonic_increasing
+    with pytest.raises(ValueError, match="direction"):
+        interpret.regulated_genes_table(table, best, design, direction="sideways")
+
+
+def test_residual_outliers_explain_why_to_look(fitted):
+    table, design, best = fitted
+    outliers = interpret.residual_outliers(best, design, table, n=8)
+    assert len(outliers) == 8
+    assert set(outliers["ID"]) <= set(design.X_test.index)
+    assert outliers["residual"].abs().is_monotonic_decreasing
+    assert outliers["why look"].str.contains("residual sd").all()
+
+
+@pytest.mark.parametrize(
+    "symbol, observed, predicted, counts, expected",
+    [
+        (None, 1.0, 0.0, {}, "no gene symbol"),
+        ("A /// B", 1.0, 0.0, {}, "several genes"),
+        ("LMNA", 1.0, 0.0, {"LMNA": 4}, "LMNA has 4 rows"),
+        ("KRT19", 3.0, 1.0, {"KRT19": 1}, "larger change than its statistics imply"),
+        ("KRT19", 0.5, 1.5, {"KRT19": 1}, "smaller change than its statistics imply"),
+    ],
+)
+def test_residual_reasons(symbol, observed, predicted, counts, expected):
+    row = pd.Series(
+        {"symbol": symbol, "observed": observed, "predicted": predicted, "residual": observed - predicted}
+    )
+    sentence = interpret._residual_reason(
+        row, target="logFC", target_label="logFC", residual_sd=0.5, probes_per_gene=counts
+    )
+    assert expected in sentence and sentence.endswith(".")
+
+
+def test_feature_variant_finds_an_informative_extra_feature(synthetic_table):
+    table = read_de_table(synthetic_table)
+    rng = np.random.default_rng(3)
+    extra = pd.DataFrame(
+        {
+            "helper": table.data["mean_expr"].to_numpy() + rng.normal(0, 0.05, len(table.data)),
+            "useless": rng.normal(0, 1, len(table.data)),
+        },
+        index=table.data["gene_id"].to_numpy(),
+    )
+    variant = interpret.compare_feature_variant(
+        table,
+        extra,
+        target="mean_expr",
+        label="helpers",
+        cv_folds=3,
+        models=("LinearRegression",),
+        alone=True,
+    )
+    summary = variant.table().set_index("features")
+    assert summary.loc["table's own features", "CV R²"] < 0.2  # AveExpr is unrelated to the rest
+    assert summary.loc["own features + helpers", "CV R²"] > 0.9
+    assert summary.loc["helpers only", "CV R²"] > 0.9
+    assert variant.importances.iloc[0]["feature"] == "helper"
+    data = variant.to_json()
+    assert data["with"]["LinearRegression"]["cv_r2"] > data["without"]["LinearRegression"]["cv_r2"]
+    json.dumps(data, allow_nan=False)
+
+
+def test_reference_join_gse15852_with_gse2034():
+    table = read_de_table(SHARED_TABLES["GSE15852"])
+    reference = read_de_table(SHARED_TABLES["GSE2034"])
+    joined = interpret.join_reference(table, reference)
+    assert joined.shared_genes == joined.genes == joined.reference_genes  # same array platform
+    assert joined.matched_rows == int(table.data["symbol"].notna().sum())
+    assert list(joined.features.columns) == ["GSE2034 logFC", "GSE2034 statistic"]
+    assert -1 < joined.pearson < 1 and -1 < joined.spearman < 1
+    assert "gene symbols in both" in set(joined.summary()["item"])
+    with pytest.raises(InputError, match="no gene-symbol column"):
+        interpret.join_reference(table, read_de_table(SHARED_TABLES["pasilla"]))
+
+
+def test_new_parameters_are_validated():
+    checked = validate_params({"padj_threshold": "0.01", "lfc_threshold": 0, "pathway_features": "yes"})
+    assert checked["padj_threshold"] == 0.01 and checked["pathway_features"] is True
+    assert checked["gene_sets"] == "" and checked["gsea_permutations"] == 1000
+    with pytest.raises(ParamsError, match="padj_threshold"):
+        validate_params({"padj_threshold": 0})
+    with pytest.raises(ParamsError, match="lfc_threshold"):
+        validate_params({"lfc_threshold": -1})
+    with pytest.raises(ParamsError, match="gsea_permutations"):
+        validate_params({"gsea_permutations": 10})
+
+
+# --- end to end: the rendered report escapes every data string -------------------------------------------
+
+
+class ActiveMarkup(HTMLParser):
+    """Collects what a browser would execute: script bodies and on* handler attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_script = False
+        self.scripts: list[str] = []
+        self.handlers: list[tuple[str, str, str]] = []
+        self.images_x: int = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.in_script = tag == "script"
+        for name, value in attrs:
+            if name.lower().startswith("on"):
+                self.handlers.append((tag, name, value or ""))
+        if tag == "img" and dict(attrs).get("src") == "x":
+            self.images_x += 1
+
+    def handle_endtag(self, tag):
+        self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.scripts.append(data)
+
+
+def malicious_table(tmp_path: Path, name: str) -> Path:
+    hallmark = enrich.read_gmt("")
+    symbols = sorted(set(hallmark.sets["HALLMARK_E2F_TARGETS"]) | set(hallmark.sets["HALLMARK_ADIPOGENESIS"]))
+    symbols = symbols[:238] + ["<svg/onload=alert(1)>", "A /// <b>B</b>"]
+    rng = np.random.default_rng(5)
+    t = rng.normal(0, 3, len(symbols))
+    pvalue = np.clip(2 * np.exp(-np.abs(t)), 1e-12, 1)
+    frame = pd.DataFrame(
+        {
+            "ID": [f"<i>probe{i}</i>" if i % 50 == 0 else f"probe{i}" for i in range(len(symbols))],
+            "adj.P.Val": np.minimum(1, pvalue * 10),
+            "P.Value": pvalue,
+            "t": t,
+            "B": t**2 / 4 - 3,
+            "logFC": t / 2,
+            "Gene.symbol": symbols,
+            "Gene.title": [SCRIPT if i % 2 else IMG for i in range(len(symbols))],
+        }
+    )
+    path = tmp_path / name
+    frame.to_csv(path, sep="\t", index=False)
+    return path
+
+
+def test_report_shows_hostile_strings_as_text(tmp_path):
+    from degtools.report import render_report
+
+    table = malicious_table(tmp_path, "hostile.tsv")
+    reference = malicious_table(tmp_path, "hostile_reference.tsv")
+    hallmark = enrich.read_gmt("")
+    gmt = tmp_path / "hostile.gmt"
+    members = "\t".join(hallmark.sets["HALLMARK_E2F_TARGETS"])
+    gmt.write_text(
+        f"{IMG}\t{SCRIPT}\t{members}\nHALLMARK_ADIPOGENESIS\t\t"
+        + "\t".join(hallmark.sets["HALLMARK_ADIPOGENESIS"])
+        + "\n",
+        encoding="utf-8",
+    )
+    html_path, json_path = render_report(
+        {
+            "input_table": str(table),
+            "target": "logFC",
+            "gene_sets": str(gmt),
+            "gsea_permutations": 100,
+            "cv_folds": 3,
+            "lfc_threshold": 0.5,
+            "pathway_features": True,
+            "reference_table": str(reference),
+            "top_n": 300,
+        },
+        out_dir=tmp_path / "out",
+    )
+    page = html_path.read_text(encoding="utf-8")
+    parser = ActiveMarkup()
+    parser.feed(page)
+    assert not [script for script in parser.scripts if "alert" in script]
+    assert not [handler for handler in parser.handlers if "alert" in handler[2]]
+    assert parser.images_x == 0
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;svg/onload=alert(1)&gt;" in page and "&lt;i&gt;probe0&lt;/i&gt;" in page
+    for heading in (
+        "Differential expression at a glance",
+        "Top genes and the model",
+        "Gene sets",
+        "Pathways as features",
+        "Another study as reference",
+        "Methods and reproducibility",
+    ):
+        assert heading in page
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # no warning or log line leaked
+    results = json.loads(json_path.read_text(encoding="utf-8"))
+    enrichment = results["enrichment"]
+    assert enrichment["ran"] and enrichment["gsea"]
+    assert IMG in {entry["set"] for entry in enrichment["gsea"]}  # kept verbatim in the JSON
+    assert results["pathway_features"]["features"]
+    assert results["reference"]["shared_genes"] == 241  # "A /// <b>B</b>" counts as two genes
+
+
+def test_report_for_a_fly_table_says_why_there_are_no_gene_sets(tmp_path):
+    from degtools.report import render_report
+
+    html_path, json_path = render_report(
+        {"input_table": str(SHARED_TABLES["pasilla"]), "target": "logFC", "max_rows": 300, "cv_folds": 3},
+        out_dir=tmp_path,
+    )
+    page = html_path.read_text(encoding="utf-8")
+    assert "0 of 14,599 IDs matched any Hallmark gene" in page
+    assert "id_map" in page
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+    results = json.loads(json_path.read_text(encoding="utf-8"))
+    assert results["enrichment"]["ran"] is False and results["enrichment"]["matched_genes"] == 0
+
+
+def test_report_with_id_map_reads_the_biology_of_an_ensembl_only_table(tmp_path):
+    """The edgeR table has Ensembl IDs only; airway's ensgene -> symbol columns give it symbols."""
+    from degtools.report import render_report
+
+    airway = read_de_table(SHARED_TABLES["airway"]).data[["gene_id", "symbol"]].dropna()
+    mapping = tmp_path / "ensembl_to_symbol.tsv"
+    airway.to_csv(mapping, sep="\t", index=False)
+    html_path, json_path = render_report(
+        {"input_table": str(SHARED_TABLES["edgeR"]), "target": "logFC", "max_rows": 300, "cv_folds": 3,
+         "id_map": str(mapping), "gsea_permutations": 100},
+        out_dir=tmp_path / "out",
+    )
+    page = html_path.read_text(encoding="utf-8")
+    enrichment = json.loads(json_path.read_text(encoding="utf-8"))["enrichment"]
+    assert enrichment["ran"] and enrichment["matched_genes"] > 2000 and enrichment["gsea"]
+    assert f"{enrichment['matched_genes']:,} of" in page and "matched any Hallmark gene" in page
+    assert "Preranked GSEA" in page and "CC BY 4.0" in page
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+
+
+def test_reference_params_example_is_valid():
+    from degtools.params import load_params_file
+
+    values = validate_params(load_params_file(Path(__file__).parents[1] / "params" /
+                                              "GSE15852_with_GSE2034_logFC.yaml"))
+    assert Path(values["reference_table"]).name == "GSE2034.top.table.tsv"
+    assert Path(values["reference_table"]).is_file() and Path(values["input_table"]).is_file()
