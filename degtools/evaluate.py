@@ -29,6 +29,7 @@ from sklearn.model_selection import (
     RandomizedSearchCV,
     cross_validate,
 )
+from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
@@ -336,6 +337,13 @@ def tune_pipeline(
     )
 
 
+def _cap_neighbours(pipeline: Pipeline, rows: int) -> None:
+    """On tiny tables, ask a nearest-neighbour model for no more neighbours than a fold has rows."""
+    model = pipeline.named_steps["model"]
+    if isinstance(model, KNeighborsRegressor) and model.n_neighbors > rows:
+        pipeline.set_params(model__n_neighbors=max(1, rows))
+
+
 def evaluate_model(
     name: str,
     design: Design,
@@ -350,6 +358,7 @@ def evaluate_model(
     if splits is None:
         splits = _fold_splits(design, cv_folds, seed)
     pipeline, chosen, tuning_seconds = tune_pipeline(name, design, tuning=tuning, seed=seed, n_jobs=n_jobs)
+    _cap_neighbours(pipeline, min(len(train) for train, _ in splits))
     start = time.perf_counter()
     scores = cross_validate(
         clone(pipeline),

@@ -27,7 +27,6 @@ import pandas as pd
 
 from degtools.errors import DegtoolsError, InputError, ParamsError
 from degtools.params import PATH_PARAMETERS, validate_params
-from degtools.tables import read_de_table, reader_options, resolve_target
 
 #: bump only with a documented, backwards-compatible change of the JSON fields.
 RESULTS_SCHEMA_VERSION = 1
@@ -266,7 +265,7 @@ def render_report(
 ) -> tuple[Path, Path]:
     """Execute the notebook for ``values`` and write ``<dataset>_<target>.html`` and ``.json``.
 
-    Parameters are checked (and the table's header read) before a kernel starts. Files are
+    Parameter names, types and ranges are checked before a kernel starts. Files are
     written under temporary names and renamed at the end, so a failure never replaces a
     previous good report; a failed run leaves ``<stem>.failed.ipynb`` to look at.
 
@@ -283,10 +282,8 @@ def render_report(
     for name in PATH_PARAMETERS:  # the notebook runs in its own folder: give it absolute paths
         if params.get(name):
             params[name] = str(Path(params[name]).expanduser().resolve())
-    table = read_de_table(params["input_table"], **reader_options(params))
-    from degtools.prepare import add_derived_columns
-
-    resolve_target(add_derived_columns(table), params["target"])
+    # The table itself is checked by the notebook's first cell, so that every input problem leaves
+    # the same trace: the one-line error, and the failed notebook and log beside the reports.
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
         raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")

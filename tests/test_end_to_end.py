@@ -16,7 +16,8 @@ from degtools.models import DEFAULT_MODELS
 from tests.conftest import DEMO, ROOT, SHARED_TABLES
 
 SECTIONS = ("Data overview", "Preparation", "Models", "Evaluation", "Best model", "Feature contributions",
-            "Genes", "Methods and reproducibility")
+            "Differential expression at a glance", "Top genes and the model", "Gene sets",
+            "Methods and reproducibility")
 EXTERNAL = re.compile(
     r"<(?:script|img|iframe|source)\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//|<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//"
     r"|url\(\s*[\"']?(?:https?:)?//|@import\s+[\"'](?:https?:)?//",
@@ -93,7 +94,7 @@ def test_unknown_target_exits_2_with_choices_and_keeps_the_previous_report(rende
     assert "target 'logFCC' is not a numeric column of GSE15852.top.table.tsv" in message
     assert "valid targets are" in message and "B" in message
     assert (out / "GSE15852_logFC.html").read_text(encoding="utf-8") == html
-    assert not list(out.glob("GSE15852_logFCC*"))
+    assert not list(out.glob("GSE15852_logFCC*.html")) and not list(out.glob("GSE15852_logFCC*.json"))
 
 
 def test_missing_input_and_misspelt_parameter_exit_2(tmp_path, capsys):

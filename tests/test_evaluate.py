@@ -271,3 +271,18 @@ def test_selecting_a_derived_feature_needs_the_switch(synthetic_table):
     audit = audit_leakage(table, target="logFC", features=design.features)
     with pytest.raises(ParamsError, match="derived columns need derived_features: true"):
         compare_feature_sets(design, audit, features=["neg_log10_p"], models=("DummyRegressor",))
+
+
+def test_nearest_neighbours_never_ask_for_more_neighbours_than_a_fold_has(synthetic_table):
+    from degtools import read_de_table
+    from degtools.evaluate import compare_models
+    from degtools.prepare import prepare_design
+
+    table = read_de_table(synthetic_table)
+    table.data = table.data.head(30)
+    design = prepare_design(table, target="logFC", seed=0)
+    comparison = compare_models(design, models="KNeighborsRegressor", cv_folds=2, seed=0)
+    folds_train_rows = len(design.X_train) // 2
+    assert 15 > folds_train_rows  # the registry's default would ask for more neighbours than that
+    assert comparison["KNeighborsRegressor"].pipeline.named_steps["model"].n_neighbors <= folds_train_rows
+    assert all(np.isfinite(comparison["KNeighborsRegressor"].cv_scores["r2"]))
