@@ -29,6 +29,7 @@ from typing import Any, TextIO
 
 from degtools.errors import DegtoolsError, ParamsError
 from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
+from degtools.tables import file_sha256
 
 #: where fingerprints of rendered reports are kept, inside the output folder.
 STAMP_FOLDER = ".degtools-batch"
@@ -109,15 +110,6 @@ def find_params_files(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def file_digest(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def package_digest() -> str:
     """sha256 over degtools' version, its source files, templates and bundled data.
 
@@ -133,7 +125,7 @@ def package_digest() -> str:
                    and p.relative_to(PACKAGE_ROOT).as_posix() not in DRIVER_MODULES)
     for path in files:
         digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
-        digest.update(file_digest(path).encode())
+        digest.update(file_sha256(path).encode())
     return digest.hexdigest()
 
 
@@ -150,11 +142,11 @@ def fingerprint(params: dict[str, Any], *, notebook: Path, package: str, with_co
         value = params.get(name)
         path = resolve_input_path(value) if name == "input_table" else Path(str(value)) if value else None
         if path is not None and path.is_file():
-            inputs[name] = file_digest(path)
+            inputs[name] = file_sha256(path)
     record = {
         "params": {name: value for name, value in params.items() if name != "results_json"},
         "inputs": inputs,
-        "notebook": file_digest(notebook),
+        "notebook": file_sha256(notebook),
         "degtools": package,
         "with_code": with_code,
     }
