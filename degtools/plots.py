@@ -233,6 +233,25 @@ def _significance(table: DETable) -> tuple[pd.Series, str]:
     return data["pvalue"], table.display_name("pvalue")
 
 
+def _scatter_by_state(ax: Axes, frame: pd.DataFrame, x: str, y: str) -> None:
+    """Not-significant genes in grey below, then down and up genes in colour, counts in the legend."""
+    for state, color in (("not significant", OTHER_COLOR), ("down", DOWN_COLOR), ("up", UP_COLOR)):
+        part = frame[frame["state"] == state]
+        ax.scatter(part[x], part[y], s=5, alpha=0.6, color=color, linewidths=0,
+                   label=f"{state} ({len(part):,})", rasterized=True)
+
+
+def _finish_regulation_plot(ax: Axes, frame: pd.DataFrame, x: str, y: str, *, title: str, n_labels: int,
+                            margins: tuple[float, float]) -> None:
+    """Title, a legend outside the axes (never under a gene label), and the strongest genes labelled."""
+    ax.set_title(title, fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=2, frameon=False)
+    ax.margins(x=margins[0], y=margins[1])
+    labelled = frame[frame["state"] != "not significant"].nsmallest(n_labels, "p")
+    ax.figure.canvas.draw()
+    place_labels(ax, labelled[x].to_numpy(), labelled[y].to_numpy(), labelled["label"].tolist())
+
+
 def plot_volcano(
     table: DETable,
     *,
@@ -260,10 +279,7 @@ def plot_volcano(
                           "sig": significance, "label": _gene_labels(table)}).dropna(subset=["logFC", "p"])
     frame["y"] = -np.log10(frame["p"])
     frame["state"] = _regulation(frame["logFC"], frame["sig"] < padj_threshold, lfc_threshold)
-    for state, color in (("not significant", OTHER_COLOR), ("down", DOWN_COLOR), ("up", UP_COLOR)):
-        part = frame[frame["state"] == state]
-        ax.scatter(part["logFC"], part["y"], s=5, alpha=0.6, color=color, linewidths=0,
-                   label=f"{state} ({len(part):,})", rasterized=True)
+    _scatter_by_state(ax, frame, "logFC", "y")
     ax.axvline(lfc_threshold, color="black", linewidth=0.7, linestyle=":")
     ax.axvline(-lfc_threshold, color="black", linewidth=0.7, linestyle=":")
     passing = frame.loc[frame["sig"] < padj_threshold, "p"]
@@ -271,13 +287,8 @@ def plot_volcano(
         ax.axhline(-np.log10(passing.max()), color="black", linewidth=0.7, linestyle=":")
     ax.set_xlabel(f"{table.display_name('logFC')} (log2 fold change)")
     ax.set_ylabel(f"-log10 {table.display_name('pvalue')}")
-    ax.set_title(f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}", fontsize=9)
-    # outside the axes, so that gene labels never collide with it
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=2, frameon=False)
-    ax.margins(x=0.12, y=0.08)
-    labelled = frame[frame["state"] != "not significant"].nsmallest(n_labels, "p")
-    ax.figure.canvas.draw()
-    place_labels(ax, labelled["logFC"].to_numpy(), labelled["y"].to_numpy(), labelled["label"].tolist())
+    title = f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}"
+    _finish_regulation_plot(ax, frame, "logFC", "y", title=title, n_labels=n_labels, margins=(0.12, 0.08))
     return ax.figure
 
 
@@ -310,22 +321,15 @@ def plot_ma(
         frame = frame[frame["mean"] > 0]
         ax.set_xscale("log")
     frame["state"] = _regulation(frame["logFC"], frame["sig"] < padj_threshold, lfc_threshold)
-    for state, color in (("not significant", OTHER_COLOR), ("down", DOWN_COLOR), ("up", UP_COLOR)):
-        part = frame[frame["state"] == state]
-        ax.scatter(part["mean"], part["logFC"], s=5, alpha=0.6, color=color, linewidths=0,
-                   label=f"{state} ({len(part):,})", rasterized=True)
+    _scatter_by_state(ax, frame, "mean", "logFC")
     ax.axhline(0, color="black", linewidth=0.8)
     for level in (lfc_threshold, -lfc_threshold):
         ax.axhline(level, color="black", linewidth=0.7, linestyle=":")
     ax.set_xlabel(f"{table.display_name('mean_expr')} (mean expression" +
                   (", log scale)" if table.mean_scale == "linear" else ")"))
     ax.set_ylabel(f"{table.display_name('logFC')} (log2 fold change)")
-    ax.set_title(f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}", fontsize=9)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=2, frameon=False)
-    ax.margins(x=0.08, y=0.12)
-    labelled = frame[frame["state"] != "not significant"].nsmallest(n_labels, "p")
-    ax.figure.canvas.draw()
-    place_labels(ax, labelled["mean"].to_numpy(), labelled["logFC"].to_numpy(), labelled["label"].tolist())
+    title = f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}"
+    _finish_regulation_plot(ax, frame, "mean", "logFC", title=title, n_labels=n_labels, margins=(0.08, 0.12))
     return ax.figure
 
 
