@@ -25,6 +25,8 @@ from degtools.errors import InputError
 
 INDEX_NAME = "index.html"
 NOT_AVAILABLE = "n/a"
+#: shown when the leakage audit left no feature independent of the target.
+NO_INDEPENDENT = "none: every feature comes from the target or from its own test"
 
 
 @dataclass
@@ -46,6 +48,7 @@ class IndexRow:
     gene_sets: list[str]
     has_report: bool
     failed_last_run: bool
+    no_independent_features: bool = False
 
 
 def _number(value: Any) -> float | None:
@@ -101,9 +104,13 @@ def read_index_row(path: Path) -> IndexRow | None:
     if not isinstance(results, dict) or "schema_version" not in results or "models" not in results:
         return None
     stem = Path(path).stem
-    best = _best_entry(results.get("models"), results.get("best_model")) or {}
+    boards = results.get("leaderboards") or {}
+    # The best model on all features (what the table's columns allow at all), beside the best on
+    # independent features only: the gap between the two is what leakage buys.
+    best = _best_entry(boards.get("all")) or _best_entry(results.get("models"), results.get("best_model")) or {}
     cv, test = best.get("cv") or {}, best.get("test") or {}
-    independent = _best_entry((results.get("leaderboards") or {}).get("independent")) or {}
+    independent = _best_entry(boards.get("independent")) or {}
+    no_independent = "independent" in boards and not boards["independent"]
     independent_cv = independent.get("cv") or {}
     source = results.get("input") or {}
     rows_used = source.get("rows_used")
@@ -113,13 +120,14 @@ def read_index_row(path: Path) -> IndexRow | None:
         tool=str(source.get("tool", NOT_AVAILABLE)),
         target=str(results.get("target", "")),
         genes=int(rows_used) if isinstance(rows_used, int) else None,
-        best_model=str(results.get("best_model") or NOT_AVAILABLE),
+        best_model=str(best.get("name") or results.get("best_model") or NOT_AVAILABLE),
         cv_r2=_number(cv.get("r2_mean")),
         cv_r2_sd=_number(cv.get("r2_sd")),
         test_r2=_number(test.get("r2")),
         independent_model=str(independent.get("name", "")),
         independent_r2=_number(independent_cv.get("r2_mean")),
         independent_r2_sd=_number(independent_cv.get("r2_sd")),
+        no_independent_features=no_independent,
         gene_sets=top_gene_sets(results.get("enrichment")),
         has_report=(Path(path).with_suffix(".html")).is_file(),
         failed_last_run=Path(path).with_name(f"{stem}.failed.ipynb").is_file()
@@ -190,7 +198,7 @@ def _cell(text: str, sort_value: Any = None) -> str:
     return f'<td data-sort="{html.escape(str(key), quote=True)}">{html.escape(text)}</td>'
 
 
-_COLUMNS = ("dataset", "tool", "target", "genes", "best model", "CV R² ± sd", "test R²",
+_COLUMNS = ("dataset", "tool", "target", "genes", "best model (all features)", "CV R² ± sd", "test R²",
             "R², independent features only", "top gene sets")
 
 _STYLE = """
@@ -201,6 +209,8 @@ th { cursor: pointer; background: #f3f3f3; user-select: none; }
 th[aria-sort="ascending"]::after { content: " ▲"; }
 th[aria-sort="descending"]::after { content: " ▼"; }
 td.na, .note { color: #888; }
+td { overflow-wrap: anywhere; }
+td:last-child { min-width: 16em; max-width: 30em; }
 img { max-width: 100%; }
 """
 
@@ -240,6 +250,8 @@ def _row_html(row: IndexRow) -> str:
     independent = _fmt(row.independent_r2, row.independent_r2_sd)
     if row.independent_model:
         independent += f" ({row.independent_model})"
+    elif row.no_independent_features:
+        independent = NO_INDEPENDENT
     if row.gene_sets is None:
         gene_sets = NOT_AVAILABLE
     else:
@@ -275,9 +287,10 @@ def render_index(rows: list[IndexRow], *, title: str = "degtools reports") -> st
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p>{len(rows)} report(s). Click a column header to sort. R² values belong to the best model by mean
-cross-validated R² (never chosen on the test set); "independent features only" is the best model when
-features that are computed from the target are left out; "n/a": not recorded in that report's JSON.</p>
+<p>{len(rows)} report(s). Click a column header to sort. The best model is the one with the highest mean
+cross-validated R² on all of the table's columns (never chosen on the test set); "independent features
+only" is the best model when the columns computed from the target (or from its own test) are left out:
+the gap between the two is what that leakage buys. "n/a": not recorded in that report's JSON.</p>
 <table class="sortable" id="reports">
 <thead><tr>{header}</tr></thead>
 <tbody>

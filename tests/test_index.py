@@ -113,3 +113,17 @@ def test_dataset_comparison_figure(tmp_path: Path):
     assert len(ax.collections) >= 2  # test R² markers and the independent-features marker
     empty = index.plot_dataset_comparison([])
     assert "no report" in empty.axes[0].texts[0].get_text()
+
+
+def test_row_prefers_the_all_features_board_and_says_when_nothing_is_independent(tmp_path: Path):
+    path = write_report(
+        tmp_path, "GSE3_logFC",
+        leaderboards={"independent": None, "all": [model("DummyRegressor", 0.0, 0.0, 0.0),
+                                                   model("MLPRegressor", 0.93, 0.01, 0.92)]},
+    )
+    row = index.read_index_row(path)
+    assert (row.best_model, row.cv_r2, row.test_r2) == ("MLPRegressor", 0.93, 0.92)
+    assert row.no_independent_features and row.independent_r2 is None
+    assert main(["index", str(tmp_path)]) == 0
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert index.NO_INDEPENDENT in page and "best model (all features)" in page
