@@ -209,8 +209,7 @@ th { cursor: pointer; background: #f3f3f3; user-select: none; }
 th[aria-sort="ascending"]::after { content: " ▲"; }
 th[aria-sort="descending"]::after { content: " ▼"; }
 td.na, .note { color: #888; }
-td { overflow-wrap: anywhere; }
-td:last-child { min-width: 16em; max-width: 30em; }
+td:last-child { min-width: 16em; max-width: 30em; overflow-wrap: anywhere; }
 img { max-width: 100%; }
 """
 
