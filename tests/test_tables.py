@@ -596,10 +596,11 @@ def test_reader_parameters_are_in_the_schema():
                                       "id_map": "map.tsv", "cluster": "3"}
 
 
-def test_report_command_exits_2_on_bad_input(capsys):
-    assert cli.main(["report", "--input", str(CORPUS / "bad_binary.csv"), "--out", "unused"]) == 2
+def test_report_command_exits_2_on_bad_input(capsys, tmp_path):
+    assert cli.main(["report", "--input", str(CORPUS / "bad_binary.csv"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "bad_binary.csv holds binary data" in err and "Traceback" not in err
+    assert not list(tmp_path.glob("*.html")) and (tmp_path / "bad_binary_logFC.failed.ipynb").is_file()
 
 
 def test_comment_lines_above_the_header_are_skipped(tmp_path):
