@@ -411,6 +411,9 @@ def preranked_gsea(
         empty = pd.DataFrame(columns=GSEA_COLUMNS)
         empty.attrs["method"] = method
         return empty
+    from degtools.models import job_cap
+
+    threads = min(threads, job_cap() or threads)  # a batch worker's share of the cores (same results)
     with _quiet_gseapy():
         result = gseapy.prerank(
             rnk=ranking,

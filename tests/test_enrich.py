@@ -350,3 +350,25 @@ def test_ora_json_lists_only_sets_with_an_overlap(gse15852_enrichment):
     entries = gse15852_enrichment.to_json()["ora"]
     assert entries and all(entry["overlap"] > 0 for entry in entries)
     assert len(entries) == int((gse15852_enrichment.ora["overlap"] > 0).sum())
+
+
+def test_gsea_follows_a_batch_workers_thread_cap(monkeypatch):
+    import gseapy
+
+    from degtools import enrich
+
+    seen = {}
+    original = gseapy.prerank
+
+    def spy(*args, **kwargs):
+        seen["threads"] = kwargs["threads"]
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gseapy, "prerank", spy)
+    monkeypatch.setenv("DEGTOOLS_N_JOBS", "1")
+    ranked = pd.DataFrame({"metric": np.linspace(3, -3, 60)}, index=[f"G{i}" for i in range(60)])
+    sets = enrich.GeneSets(name="toy", path=Path("toy.gmt"), sha256="0",
+                           sets={"A": [f"G{i}" for i in range(0, 20)], "B": [f"G{i}" for i in range(40, 60)]})
+    result = enrich.preranked_gsea(ranked, sets, permutations=100, threads=2, min_size=5)
+    assert seen["threads"] == 1
+    assert result.set_index("set").loc["A", "direction"] == "up"
