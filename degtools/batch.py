@@ -57,7 +57,7 @@ class Job:
     dataset: str = ""
     target: str = ""
     fingerprint: str = ""
-    input_bytes: int = 0  # size of the input table: big tables start first, so the batch ends sooner
+    input_bytes: int = 0  # size of the input (and reference) table: big jobs start first, so the batch ends sooner
     problem: str = ""  # set when the params file cannot be rendered at all (one line)
 
 
@@ -181,6 +181,8 @@ def plan_jobs(
             job.target = params["target"]
             job.fingerprint = fingerprint(params, notebook=notebook, package=package, with_code=with_code)
             job.input_bytes = resolve_input_path(params["input_table"]).stat().st_size
+            if params["reference_table"]:  # a second study is read, joined and modelled too
+                job.input_bytes += resolve_input_path(params["reference_table"]).stat().st_size
         except DegtoolsError as error:
             job.problem = f"{type(error).__name__}: {error}"
             continue

@@ -207,3 +207,12 @@ def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, ca
     assert (out / "demo_logFC.html").read_bytes() == before
     assert (out / "demo_logFC.failed.ipynb").is_file()
     assert json.loads((out / "demo_logFC.failed.ipynb").read_text())["metadata"]["papermill"]["exception"]
+
+
+def test_a_reference_table_counts_towards_a_jobs_size(tmp_path: Path, demo_slice: Path, tiny_table: Path):
+    alone = write_params(tmp_path / "alone.yaml", input_table=str(demo_slice), dataset_name="alone")
+    joined = write_params(tmp_path / "joined.yaml", input_table=str(demo_slice), dataset_name="joined",
+                          reference_table=str(tiny_table))
+    planned = {job.stem: job.input_bytes for job in batch.plan_jobs([alone, joined])}
+    assert planned["alone_logFC"] == demo_slice.stat().st_size
+    assert planned["joined_logFC"] == demo_slice.stat().st_size + tiny_table.stat().st_size
