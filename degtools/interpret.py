@@ -52,33 +52,6 @@ def _gene_columns(table: DETable) -> list[str]:
     return [column for column in ("gene_id", "symbol", "title") if column in table.data.columns]
 
 
-def top_genes(table: DETable, *, column: str = "logFC", n: int = 15, direction: str = "up") -> pd.DataFrame:
-    """The ``n`` genes with the largest (``up``) or smallest (``down``) value of ``column``."""
-    if direction not in ("up", "down"):
-        raise ValueError(f"direction must be 'up' or 'down'; got {direction!r}")
-    shown = _gene_columns(table) + [c for c in ("logFC", "mean_expr", "stat", "pvalue", "padj") if c in table.data]
-    data = table.data.dropna(subset=[column])
-    picked = data.nlargest(n, column) if direction == "up" else data.nsmallest(n, column)
-    picked = picked[list(dict.fromkeys(shown + [column]))]
-    return picked.rename(columns=table.display_name).reset_index(drop=True)
-
-
-def worst_predicted_genes(result: ModelResult, design: Design, table: DETable, *, n: int = 15) -> pd.DataFrame:
-    """Test-set genes with the largest absolute residual (observed - predicted) of ``result``."""
-    frame = predictions(result, design)
-    order = np.argsort(-frame["residual"].abs().to_numpy(), kind="stable")[:n]
-    worst = frame.iloc[order]
-    genes = table.data.set_index("gene_id", drop=False)
-    genes = genes.loc[~genes.index.duplicated(keep="first"), _gene_columns(table)]
-    merged = genes.reindex(worst.index).join(worst)
-    target_label = design.target_label
-    merged = merged.rename(columns={"observed": f"observed {target_label}", "predicted": f"predicted {target_label}"})
-    return merged.rename(columns=table.display_name).reset_index(drop=True)
-
-
-# --- Biology: regulated genes with the model's view, residual outliers, extra feature sets -----------
-
-
 def all_predictions(result: ModelResult, design: Design) -> pd.DataFrame:
     """The model's prediction for every gene of the design (training and test), indexed by gene ID.
 

@@ -18,14 +18,13 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from degtools.errors import DegtoolsError, InputError, ParamsError
+from degtools.errors import DegtoolsError, ParamsError
 from degtools.params import PATH_PARAMETERS, validate_params
 
 #: bump only with a documented, backwards-compatible change of the JSON fields.
@@ -321,37 +320,6 @@ def render_report(
         shutil.rmtree(work, ignore_errors=True)
     return html_path, json_path
 
-
-
-def comparison_table(comparison) -> pd.DataFrame:
-    """The model comparison as shown in the report: ``mean ± sd`` strings for CV, plain test metrics."""
-    table = comparison.table()
-
-    def pm(mean: pd.Series, sd: pd.Series) -> list[str]:
-        return [f"{m:.3f} ± {s:.3f}" for m, s in zip(mean, sd)]
-
-    shown = pd.DataFrame(
-        {
-            "model": [name + (" (best)" if name == comparison.best_name else "") for name in table["model"]],
-            "CV R²": pm(table["CV R²"], table["CV R² sd"]),
-            "CV RMSE": pm(table["CV RMSE"], table["CV RMSE sd"]),
-            "CV MAE": pm(table["CV MAE"], table["CV MAE sd"]),
-            "test R²": table["test R²"],
-            "test MSE": table["test MSE"],
-            "test RMSE": table["test RMSE"],
-            "test MAE": table["test MAE"],
-            "fit (s)": table["fit s"],
-            "CV (s)": table["CV s"],
-        }
-    )
-    return shown
-
-
-def model_descriptions() -> pd.DataFrame:
-    """The compared models and what each does."""
-    from degtools.models import describe_models
-
-    return describe_models()
 
 
 def methods_table(results: dict[str, Any]) -> pd.DataFrame:

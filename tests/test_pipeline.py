@@ -9,7 +9,6 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, train_test_split
 
 from degtools import InputError, compare_models, prepare_design, read_de_table, resolve_target
-from degtools.interpret import top_genes, worst_predicted_genes
 from degtools.models import SubsampledRegressor, build_pipeline
 from tests.conftest import SHARED_TABLES
 
@@ -101,16 +100,3 @@ def test_unknown_model_name_lists_available():
 
     with pytest.raises(ParamsError, match="unknown model 'SVM'; available models are .*SVR"):
         build_pipeline("SVM", seed=0)
-
-
-def test_gene_tables_sorted_and_worst_predictions_are_largest_residuals(synthetic_table):
-    table = read_de_table(synthetic_table)
-    up = top_genes(table, column="logFC", n=5, direction="up")
-    assert list(up["logFC"]) == sorted(table.data["logFC"].nlargest(5), reverse=True)
-    assert list(up.columns[:3]) == ["ID", "Gene.symbol", "Gene.title"]
-    design = prepare_design(table, target="logFC", features=["mean_expr"], seed=0)
-    comparison = compare_models(design, models=["LinearRegression"], cv_folds=3, seed=0)
-    worst = worst_predicted_genes(comparison.best, design, table, n=4)
-    residuals = (design.y_test - comparison.best.pipeline.predict(design.X_test)).abs()
-    assert np.allclose(worst["residual"].abs(), np.sort(residuals.to_numpy())[::-1][:4])
-    assert set(worst["ID"]) <= set(design.X_test.index)
