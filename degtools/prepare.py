@@ -168,6 +168,10 @@ def prepare_design(
     X = data[features]
     y = data[target]
     groups = gene_groups(data) if group_by_gene else None
+    if groups is not None:
+        # Integer codes in the sorted order of the labels: the same splits as the labels give (sklearn
+        # sorts the unique groups first), but its group look-ups run on integers, ~50x faster than on strings.
+        groups = pd.Series(pd.factorize(groups, sort=True)[0], index=groups.index)
     groups_train = None
     split_kind = "random rows"
     if groups is not None:

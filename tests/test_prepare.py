@@ -79,6 +79,26 @@ def test_probes_of_one_gene_never_straddle_the_split(demo_slice):
         assert not set(design.groups_train.iloc[train]) & set(design.groups_train.iloc[test])
 
 
+def test_integer_group_codes_split_exactly_as_the_gene_labels(demo_slice):
+    # The design carries the gene groups as integer codes (fast look-ups); the splits must be the ones
+    # scikit-learn gives for the labels themselves.
+    from sklearn.model_selection import GroupKFold, GroupShuffleSplit
+
+    table = read_de_table(demo_slice)
+    design = prepare_design(table, target="logFC", seed=7)
+    assert design.groups_train.dtype.kind == "i"
+    data = add_derived_columns(table).data.set_index("gene_id", drop=False)
+    data = data.loc[data["logFC"].notna()]
+    labels = gene_groups(data)
+    _, test_rows = next(GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=7).split(data, groups=labels))
+    assert list(design.X_test.index) == list(data.index[test_rows])
+    train_labels = labels.loc[design.X_train.index]
+    by_label = GroupKFold(n_splits=5, shuffle=True, random_state=7).split(design.X_train, groups=train_labels)
+    by_code = design.cv_splitter(5, 7).split(design.X_train, design.y_train, design.groups_train)
+    for (_, expected), (_, found) in zip(by_label, by_code, strict=True):
+        assert np.array_equal(expected, found)
+
+
 def test_unique_genes_use_plain_rows(synthetic_table):
     design = prepare_design(read_de_table(synthetic_table), target="logFC")
     assert design.groups_train is None
