@@ -2,6 +2,7 @@
 
 from importlib import metadata
 
+from degtools.cache import shared_call
 from degtools.errors import DegtoolsError, InputError, ParamsError
 from degtools.params import check_notebook_parameters, validate_params
 from degtools.tables import DETable, read_de_table, resolve_target
@@ -51,5 +52,6 @@ __all__ = [
     "read_de_table",
     "regression_metrics",
     "resolve_target",
+    "shared_call",
     "validate_params",
 ]

@@ -27,12 +27,17 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
+from degtools.cache import CACHE_VARIABLE
 from degtools.errors import DegtoolsError, ParamsError
 from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
 from degtools.tables import file_sha256
 
 #: where fingerprints of rendered reports are kept, inside the output folder.
 STAMP_FOLDER = ".degtools-batch"
+
+#: results shared between the reports of one batch run (see degtools.cache), inside STAMP_FOLDER;
+#: emptied when the run ends.
+CACHE_FOLDER = "shared-results"
 
 #: environment variables that cap native thread pools (BLAS, OpenMP) in a worker and its kernel.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
@@ -221,15 +226,18 @@ def write_stamp(job: Job, out_dir: Path) -> None:
     os.replace(tmp, path)
 
 
-def limit_threads(threads: int) -> None:
+def limit_threads(threads: int, cache: str = "") -> None:
     """Prepare a worker: cap native and estimator thread pools of it and the kernels it starts.
 
+    ``cache``: the folder where its reports share target-independent results (empty: none).
     Also drops ``MPLBACKEND``: a kernel that inherits e.g. ``MPLBACKEND=Agg`` (common on headless
     servers) would not use its inline backend, and the report would have no figures.
     """
     for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
     os.environ[MODEL_JOBS_VARIABLE] = str(threads)
+    if cache:
+        os.environ[CACHE_VARIABLE] = cache
     os.environ.pop("MPLBACKEND", None)
 
 
@@ -340,26 +348,32 @@ def run_batch(
             done += 1
             progress(format_progress(outcome, done=done, total=total))
 
-        broken = _render_in_pool(planned, todo, finish, workers=workers, threads=threads, out_dir=out_dir,
-                                 with_code=with_code, notebook=notebook, render=render)
-        # A dead worker takes down the pool and every report running in it: retry those one at a
-        # time, so that only a report that kills its worker again is counted as failed.
-        for index in broken:
-            if _render_in_pool(planned, [index], finish, workers=1, threads=cores, out_dir=out_dir,
-                               with_code=with_code, notebook=notebook, render=render):
-                finish(index, Outcome(planned[index], "failed", 0.0,
-                                      "its worker process died twice (out of memory?); try it alone with "
-                                      f"degtools report -f {planned[index].params_file}"))
+        # Reports of one table share their target-independent results (gene sets) during this run.
+        cache = out_dir / STAMP_FOLDER / CACHE_FOLDER
+        shutil.rmtree(cache, ignore_errors=True)
+        try:
+            broken = _render_in_pool(planned, todo, finish, workers=workers, threads=threads, cache=cache,
+                                     out_dir=out_dir, with_code=with_code, notebook=notebook, render=render)
+            # A dead worker takes down the pool and every report running in it: retry those one at a
+            # time, so that only a report that kills its worker again is counted as failed.
+            for index in broken:
+                if _render_in_pool(planned, [index], finish, workers=1, threads=cores, cache=cache,
+                                   out_dir=out_dir, with_code=with_code, notebook=notebook, render=render):
+                    finish(index, Outcome(planned[index], "failed", 0.0,
+                                          "its worker process died twice (out of memory?); try it alone with "
+                                          f"degtools report -f {planned[index].params_file}"))
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
     return [outcomes[index] for index in range(total)]
 
 
 def _render_in_pool(planned: list[Job], indices: list[int], finish: Callable[[int, Outcome], None], *,
-                    workers: int, threads: int, out_dir: Path, with_code: bool, notebook: Path | None,
-                    render: Callable[..., Outcome]) -> list[int]:
+                    workers: int, threads: int, cache: Path, out_dir: Path, with_code: bool,
+                    notebook: Path | None, render: Callable[..., Outcome]) -> list[int]:
     """Render ``planned[i]`` for ``indices`` in a fresh pool; return the indices lost to a dead worker."""
     broken = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                               initializer=limit_threads, initargs=(threads,))
+                               initializer=limit_threads, initargs=(threads, str(cache)))
     try:
         futures = {pool.submit(render, planned[i], out_dir, with_code, notebook): i for i in indices}
         for future in as_completed(futures):

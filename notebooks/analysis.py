@@ -368,14 +368,19 @@ report.html_table(interpret.residual_outliers(best, design, table, n=params["top
 # %%
 with timings.step("gene sets"):
     gene_set_collection = enrich.read_gmt(params["gene_sets"])
-    enrichment = enrich.run_enrichment(
-        table, gene_set_collection, padj_threshold=params["padj_threshold"],
+    # The same for every target of a table: a batch computes it once per table and reuses it.
+    enrichment, reused = degtools.shared_call(
+        enrich.run_enrichment, table, gene_set_collection, padj_threshold=params["padj_threshold"],
         lfc_threshold=params["lfc_threshold"], permutations=params["gsea_permutations"], seed=params["seed"],
+        ignore=["threads"],
     )
+    enrichment.reused = reused
 report.markdown(
-    "**Gene sets:** `{name}` ({count} sets). {match}\n\n{attribution}",
+    "**Gene sets:** `{name}` ({count} sets). {match}{reused}\n\n{attribution}",
     name=gene_set_collection.name, count=f"{len(gene_set_collection.sets):,}",
     match=enrichment.match.sentence(), attribution=gene_set_collection.attribution if enrichment.ran else "",
+    reused=" Computed once for this table in the batch and reused here (same table, gene sets and settings)."
+    if reused else "",
 )
 
 # %%

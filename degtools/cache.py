@@ -1,0 +1,65 @@
+"""Share results that do not depend on the target between the reports of one batch.
+
+Several reports of a batch often read the same table (one per target), and some of their steps
+give the same result whatever the target: the gene-set analysis ranks genes by the table's own
+statistic. ``degtools batch`` points :data:`CACHE_VARIABLE` at a folder for its workers; a report
+that finds an identical earlier call there loads its result instead of computing it again.
+
+A result is reused only when every argument is identical by content (joblib hashes them), and
+degtools' code and data and the numerical packages' versions are those that computed it. The
+reused result is therefore the one the call would return; the report says that it was reused.
+Without the variable (a single ``degtools report``, papermill by hand) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+#: environment variable naming the folder of the batch's shared results (set by ``degtools batch``).
+CACHE_VARIABLE = "DEGTOOLS_CACHE"
+
+#: packages whose versions can change a cached result.
+NUMERICAL_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "gseapy", "joblib")
+
+Result = TypeVar("Result")
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """sha256 of degtools' source and data and the numerical packages' versions (one per process)."""
+    from degtools.batch import package_digest
+
+    digest = hashlib.sha256(package_digest().encode())
+    for name in NUMERICAL_PACKAGES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"{name}={version};".encode())
+    return digest.hexdigest()
+
+
+def shared_call(
+    function: Callable[..., Result], *args: Any, ignore: Iterable[str] = (), **kwargs: Any
+) -> tuple[Result, bool]:
+    """``function(*args, **kwargs)``, loaded from the batch's shared results when it ran before.
+
+    ``ignore`` names keyword arguments that cannot change the result (e.g. a thread count).
+    Returns the result and whether it was reused. Without :data:`CACHE_VARIABLE` in the
+    environment the function simply runs.
+    """
+    location = os.environ.get(CACHE_VARIABLE)
+    if not location:
+        return function(*args, **kwargs), False
+    from joblib import Memory
+
+    memory = Memory(Path(location) / code_digest()[:16], verbose=0)
+    memorized = memory.cache(function, ignore=list(ignore))
+    reused = bool(memorized.check_call_in_cache(*args, **kwargs))
+    return memorized(*args, **kwargs), reused
