@@ -64,6 +64,7 @@ class Job:
     fingerprint: str = ""
     input_bytes: int = 0  # size of the input (and reference) table: big jobs start first, so the batch ends sooner
     problem: str = ""  # set when the params file cannot be rendered at all (one line)
+    model_jobs: int = 0  # processes its model comparison may use; 0: the worker's share of the cores
 
 
 @dataclass
@@ -247,6 +248,9 @@ def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path 
 
     out_dir = Path(out_dir)
     start = time.perf_counter()
+    share = os.environ.get(MODEL_JOBS_VARIABLE)
+    if job.model_jobs:  # read by the kernel the report starts
+        os.environ[MODEL_JOBS_VARIABLE] = str(job.model_jobs)
     try:
         render_report(job.values, out_dir=out_dir, with_code=with_code, notebook=notebook)
     except ReportError as error:
@@ -259,6 +263,11 @@ def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path 
         log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
         first = (str(error).strip().splitlines() or [""])[0]
         return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {first}", [log])
+    finally:
+        if job.model_jobs and share is None:
+            os.environ.pop(MODEL_JOBS_VARIABLE, None)
+        elif job.model_jobs:
+            os.environ[MODEL_JOBS_VARIABLE] = share
     write_stamp(job, out_dir)
     return Outcome(job, "rendered", time.perf_counter() - start)
 
@@ -341,6 +350,10 @@ def run_batch(
         cores = available_cores()
         workers = max(1, min(jobs or cores, len(todo)))
         threads = max(1, cores // workers)
+        if workers > 1 and len(todo) > workers:
+            # The last report starts while the others finish and then runs alone: its model comparison
+            # may use every core (the numbers do not depend on it), so the batch ends sooner.
+            planned[todo[-1]].model_jobs = cores
 
         def finish(index: int, outcome: Outcome) -> None:
             nonlocal done

@@ -34,7 +34,15 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from degtools.errors import ParamsError
-from degtools.models import DEFAULT_MODELS, TUNING, build_pipeline, job_cap, resolve_models, search_space
+from degtools.models import (
+    DEFAULT_MODELS,
+    TUNING,
+    build_pipeline,
+    job_cap,
+    resolve_models,
+    search_space,
+    slowest_first,
+)
 from degtools.prepare import Design
 
 _SCORING = {"r2": "r2", "rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
@@ -412,17 +420,20 @@ def compare_models(
         float(np.mean([len(train) for train, _ in splits])),
         float(np.mean([len(test) for _, test in splits])),
     )
-    jobs = (
-        delayed(_evaluate_quietly)(name, design, cv_folds=cv_folds, seed=seed, tuning=tuning, splits=splits)
-        for name in names
-    )
     cap = job_cap()
     if cap is not None:
         n_jobs = min(n_jobs, cap)
+    # In parallel the slowest models start first (fewer idle workers at the end); results keep `names`' order.
+    order = slowest_first(names) if n_jobs > 1 else list(names)
+    jobs = (
+        delayed(_evaluate_quietly)(name, design, cv_folds=cv_folds, seed=seed, tuning=tuning, splits=splits)
+        for name in order
+    )
     if n_jobs > 1:
-        results = Parallel(n_jobs=n_jobs, backend="loky")(jobs)
+        finished = dict(zip(order, Parallel(n_jobs=n_jobs, backend="loky")(jobs), strict=True))
     else:
-        results = [function(*args, **kwargs) for function, args, kwargs in jobs]
+        finished = {name: function(*args, **kwargs) for name, (function, args, kwargs) in zip(order, jobs)}
+    results = [finished[name] for name in names]
     return ModelComparison(
         results,
         cv_folds=cv_folds,

@@ -194,6 +194,19 @@ _SPECS = (
 
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in _SPECS}
 
+#: CPU seconds each model took over the full shared batch (bench/bench_batch.py, fast tuning): parallel
+#: runs start the slowest first, so that no worker is left with a long model at the end.
+RELATIVE_COST = {
+    "MLPRegressor": 104, "RandomForestRegressor": 82, "GradientBoostingRegressor": 68, "SVR": 53,
+    "HistGradientBoostingRegressor": 51, "KNeighborsRegressor": 8, "DecisionTreeRegressor": 7,
+    "ElasticNet": 5, "Lasso": 4, "Ridge": 4, "LinearRegression": 1, "DummyRegressor": 1,
+}
+
+
+def slowest_first(names: tuple[str, ...] | list[str]) -> list[str]:
+    """``names`` ordered by :data:`RELATIVE_COST`, slowest first (unknown names count as slow)."""
+    return sorted(names, key=lambda name: -RELATIVE_COST.get(name, max(RELATIVE_COST.values())))
+
 #: the models a report compares by default: all of the registry.
 DEFAULT_MODELS = tuple(REGISTRY)
 

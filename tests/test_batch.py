@@ -155,6 +155,38 @@ def _crash_or_pretend(job: batch.Job, out_dir: Path, with_code: bool = False, no
     return batch.Outcome(job, "rendered", 0.5)
 
 
+def _report_model_jobs(job: batch.Job, out_dir: Path, with_code: bool = False, notebook=None):
+    """Stand-in renderer: reports the model jobs the batch gave the job."""
+    return batch.Outcome(job, "rendered", 0.0, reason=str(job.model_jobs))
+
+
+def test_the_last_report_may_use_every_core(tmp_path: Path, demo_slice: Path):
+    for name in ("first", "second", "third"):
+        write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
+    outcomes = batch.run_batch(batch.find_params_files([tmp_path]), out_dir=tmp_path / "out", jobs=2,
+                               progress=lambda line: None, render=_report_model_jobs)
+    # equal sizes keep the files' order: the third starts last
+    assert [o.reason for o in outcomes] == ["0", "0", str(batch.available_cores())]
+    # one worker, or no more reports than workers: nobody runs alone at the end
+    for jobs, files in ((1, ["first", "second", "third"]), (2, ["first", "second"])):
+        outcomes = batch.run_batch([tmp_path / f"{name}.yaml" for name in files], out_dir=tmp_path / "out",
+                                   jobs=jobs, force=True, progress=lambda line: None, render=_report_model_jobs)
+        assert {o.reason for o in outcomes} == {"0"}
+
+
+def test_render_job_sets_model_jobs_for_its_kernel_only(monkeypatch, tmp_path: Path):
+    import degtools.report
+
+    seen = []
+    monkeypatch.setattr(degtools.report, "render_report",
+                        lambda values, **options: seen.append(os.environ.get(batch.MODEL_JOBS_VARIABLE)))
+    monkeypatch.setenv(batch.MODEL_JOBS_VARIABLE, "1")
+    job = batch.Job(params_file=tmp_path / "x.yaml", stem="x", model_jobs=4)
+    assert batch.render_job(job, tmp_path).status == "rendered"
+    assert batch.render_job(batch.Job(params_file=tmp_path / "y.yaml", stem="y"), tmp_path).ok
+    assert seen == ["4", "1"] and os.environ[batch.MODEL_JOBS_VARIABLE] == "1"
+
+
 def test_dead_worker_fails_only_its_own_report(tmp_path: Path, demo_slice: Path):
     for name in ("crash", "first", "second"):
         write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)

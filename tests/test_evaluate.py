@@ -78,6 +78,8 @@ def test_worker_processes_do_not_change_the_numbers(synthetic_design):
     serial = compare_models(synthetic_design, models=FEW, seed=5)
     parallel = compare_models(synthetic_design, models=FEW, seed=5, n_jobs=2)
     pd.testing.assert_frame_equal(serial.metric_table(), parallel.metric_table())
+    # the slowest start first in parallel, but the results keep the order the models were asked in
+    assert [r.name for r in parallel.results] == [r.name for r in serial.results] == list(FEW)
 
 
 def test_table_marks_the_best_and_what_cannot_be_told_apart(synthetic_design):

@@ -42,6 +42,16 @@ def test_registry_holds_the_twelve_models():
     assert {estimator_name(build_pipeline(name, seed=0)) for name in REGISTRY} == TWELVE
 
 
+def test_parallel_runs_start_with_the_slowest_models():
+    from degtools.models import RELATIVE_COST, slowest_first
+
+    assert set(RELATIVE_COST) == TWELVE
+    order = slowest_first(DEFAULT_MODELS)
+    assert sorted(order) == sorted(DEFAULT_MODELS)
+    assert order[0] == "MLPRegressor" and set(order[-2:]) == {"LinearRegression", "DummyRegressor"}
+    assert slowest_first(["Ridge", "SomeNewModel"]) == ["SomeNewModel", "Ridge"]
+
+
 @pytest.mark.parametrize("name", sorted(TWELVE))
 def test_every_search_space_is_accepted_by_its_pipeline(name):
     pipeline = build_pipeline(name, seed=0)
