@@ -301,6 +301,9 @@ def render_report(
                 papermill.execute_notebook(
                     str(notebook), str(executed), parameters=run_params, kernel_name="python3",
                     cwd=str(notebook.parent), progress_bar=False, log_output=False,
+                    # write the notebook once at the end (or on a failure), not twice per cell: those
+                    # ~90 serialisations of a notebook full of figures cost ~2 s of each report.
+                    request_save_on_cell_execute=False,
                 )
         except papermill.PapermillExecutionError as error:
             line, user_error = _error_line(error)
