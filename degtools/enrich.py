@@ -476,8 +476,6 @@ class Enrichment:
     lfc_threshold: float
     list_sizes: dict[str, int] = field(default_factory=dict)
     gsea_method: str = "permutation"
-    #: True when a batch loaded this result from an identical earlier call (see :mod:`degtools.cache`).
-    reused: bool = False
 
     @property
     def _resolution(self) -> int | None:
@@ -617,7 +615,6 @@ class Enrichment:
             "ranking_metric": self.ranking,
             "permutations": self.permutations,
             "gsea_method": self.gsea_method,
-            "reused": self.reused,
             "list_sizes": dict(self.list_sizes),
             # sets without any gene in the list (p = 1) are left out; their p-values still count in the FDR
             "ora": entries(self.ora.loc[self.ora["overlap"] > 0], permutation=False) if self.ran else [],

@@ -50,11 +50,19 @@ class ReportError(DegtoolsError):
 
 
 class Timings:
-    """Seconds spent per step, recorded with ``with timings.step("name"):``."""
+    """Seconds spent per step, recorded with ``with timings.step("name"):``, and the steps a batch reused."""
 
     def __init__(self) -> None:
         self._start = time.perf_counter()
         self.seconds: dict[str, float] = {}
+        #: steps whose results were loaded from an identical computation earlier in the batch
+        self.reused: list[str] = []
+
+    def note_reused(self, name: str, reused: bool) -> bool:
+        """Record that step ``name`` was reused (when ``reused``); return ``reused``."""
+        if reused and name not in self.reused:
+            self.reused.append(name)
+        return reused
 
     @contextmanager
     def step(self, name: str):
@@ -170,6 +178,7 @@ def build_results(*, params, table, design, comparison, timings: Timings, leakag
         "models": model_entries(comparison),
         "best_model": comparison.best_name,
         "timings": timings.as_dict(),
+        "reused": list(timings.reused),
     }
     results.update(modelling_results(leakage=leakage, leaderboards=leaderboards, ranking=ranking,
                                      target_explanation=target_explanation))
@@ -344,4 +353,7 @@ def methods_table(results: dict[str, Any]) -> pd.DataFrame:
         rows.append(("large tables (SVR, KNN) and tuning", LARGE_TABLE_STRATEGY))
     rows += [("version: " + package, version) for package, version in results["versions"].items()]
     rows += [("seconds: " + step, f"{seconds:.2f}") for step, seconds in results["timings"].items()]
+    if results.get("reused"):
+        rows.append(("reused in the batch", ", ".join(results["reused"]) + " (loaded from an identical "
+                     "computation for another report of the same batch: same data, settings, code and versions)"))
     return pd.DataFrame(rows, columns=["item", "value"]).astype(str)

@@ -208,14 +208,18 @@ feature_choice = parse_feature_choice(params["features"])
 if isinstance(feature_choice, list):
     feature_choice = resolve_features(model_table, feature_choice, target=prepared.target)
 with timings.step("models"):
-    leaderboards = degtools.compare_feature_sets(
-        prepared, audit, features=feature_choice, models=model_names, cv_folds=params["cv_folds"],
-        seed=params["seed"], tuning=params["tuning"], n_jobs=params["n_jobs"],
+    # In a batch, a report with the same data and model settings (e.g. another reference table) reuses these.
+    leaderboards, reused = degtools.shared_call(
+        degtools.compare_feature_sets, prepared, audit, features=feature_choice, models=model_names,
+        cv_folds=params["cv_folds"], seed=params["seed"], tuning=params["tuning"], n_jobs=params["n_jobs"],
+        ignore=["n_jobs"],
     )
+    timings.note_reused("models", reused)
 # The rest of the report follows the main leaderboard.
 comparison, design = leaderboards.comparison, leaderboards.design
-report.markdown("\n".join(["**Main leaderboard:** {main} features ({features})"]
+report.markdown("\n".join(["**Main leaderboard:** {main} features ({features}){reused}"]
                           + ["- {n%d}" % number for number in range(len(leaderboards.notes))]),
+                reused=" · computed for an identical report earlier in this batch and reused here" if reused else "",
                 main=leaderboards.main, features=", ".join(comparison.features),
                 **{f"n{number}": note for number, note in enumerate(leaderboards.notes)})
 
@@ -374,7 +378,7 @@ with timings.step("gene sets"):
         lfc_threshold=params["lfc_threshold"], permutations=params["gsea_permutations"], seed=params["seed"],
         ignore=["threads"],
     )
-    enrichment.reused = reused
+    timings.note_reused("gene sets", reused)
 report.markdown(
     "**Gene sets:** `{name}` ({count} sets). {match}{reused}\n\n{attribution}",
     name=gene_set_collection.name, count=f"{len(gene_set_collection.sets):,}",

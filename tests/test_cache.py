@@ -56,22 +56,31 @@ def test_a_reused_enrichment_equals_a_fresh_one(monkeypatch, tmp_path: Path, dem
     assert not reused_other
 
 
-def test_batch_reports_of_one_table_share_gene_sets(tmp_path: Path, demo_slice: Path):
-    """Two targets of one table in one worker: the second report reuses the first's gene sets."""
+def test_batch_reports_share_what_they_have_in_common(tmp_path: Path, demo_slice: Path):
+    """Three reports of one table in one worker: another target reuses the gene sets; the same target
+    with other display settings also reuses the model comparison; both equal what was computed first."""
     params = tmp_path / "params"
     params.mkdir()
-    common = dict(input_table=str(demo_slice), dataset_name="demo", max_rows=200, models="LinearRegression",
+    common = dict(input_table=str(demo_slice), max_rows=200, models="LinearRegression,KNeighborsRegressor",
                   tuning="none", gsea_permutations=100)
-    for name, target in (("a.yaml", "logFC"), ("b.yaml", "t")):
-        (params / name).write_text(yaml.safe_dump({**common, "target": target}), encoding="utf-8")
+    for name, values in (("a.yaml", dict(dataset_name="demo", target="logFC")),
+                         ("b.yaml", dict(dataset_name="demo", target="t")),
+                         ("c.yaml", dict(dataset_name="again", target="logFC", top_n=5))):
+        (params / name).write_text(yaml.safe_dump({**common, **values}), encoding="utf-8")
     out = tmp_path / "reports"
     outcomes = batch.run_batch(batch.find_params_files([params]), out_dir=out, jobs=1, progress=lambda line: None)
-    assert [o.status for o in outcomes] == ["rendered", "rendered"]
-    first = json.loads((out / "demo_logFC.json").read_text(encoding="utf-8"))["enrichment"]
-    second = json.loads((out / "demo_t.json").read_text(encoding="utf-8"))["enrichment"]
-    assert first["ran"] and (first["reused"], second["reused"]) == (False, True)
-    assert second["gsea"] == first["gsea"] and second["ora"] == first["ora"]
-    assert "reused here" in (out / "demo_t.html").read_text(encoding="utf-8")
-    assert "reused here" not in (out / "demo_logFC.html").read_text(encoding="utf-8")
+    assert [o.status for o in outcomes] == ["rendered"] * 3
+    first, other_target, same_target = (json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
+                                        for stem in ("demo_logFC", "demo_t", "again_logFC"))
+    assert first["enrichment"]["ran"]
+    assert (first["reused"], other_target["reused"], same_target["reused"]) == ([], ["gene sets"],
+                                                                               ["models", "gene sets"])
+    assert other_target["enrichment"] == first["enrichment"] == same_target["enrichment"]
+    assert same_target["leaderboards"] == first["leaderboards"] != other_target["leaderboards"]
+    pages = {stem: (out / f"{stem}.html").read_text(encoding="utf-8") for stem in ("demo_logFC", "demo_t",
+                                                                                   "again_logFC")}
+    assert "reused here" not in pages["demo_logFC"]
+    assert "Computed once for this table in the batch and reused here" in pages["demo_t"]
+    assert "computed for an identical report earlier in this batch and reused here" in pages["again_logFC"]
     # the shared results live only as long as the batch run
     assert not (out / batch.STAMP_FOLDER / batch.CACHE_FOLDER).exists()
