@@ -508,7 +508,8 @@ def compare_feature_sets(
     """The leaderboards the ``features`` parameter asks for.
 
     ``independent`` (default): a main leaderboard on the features the leakage audit calls
-    independent, and beside it one on all features, so the reader sees what R² the leakage buys.
+    independent, and beside it one on all features, so the reader sees what R² the leakage buys;
+    ``tuning`` applies to the main leaderboard, the all-features one keeps default settings.
     When no feature is independent, the independent leaderboard is empty (``None``) and the
     all-features one becomes the main one, with a note. ``all``: one leaderboard on all features.
     A list of canonical names: a ``selected`` leaderboard plus ``all``.
@@ -548,8 +549,18 @@ def compare_feature_sets(
             "leaderboard below, and the best model and feature contributions after it, show arithmetic, "
             "not biology."
         )
-    if design.features != chosen:
+    if design.features != chosen and main == "all":
         boards["all"] = compare_models(design, label="all", **options)
+    elif design.features != chosen:
+        # The all-features board is the contrast (what the leaking columns give away), not the answer: its
+        # models keep their default settings, and the tuning budget goes to the main board.
+        boards["all"] = compare_models(design, label="all", **{**options, "tuning": "none"})
+        if tuning != "none":
+            notes.append(
+                f"Tuning ({tuning}) is spent on the {key} leaderboard; the all-features leaderboard, the "
+                "contrast that shows what the leaking columns give away, runs every model at its default "
+                "settings."
+            )
     else:
         boards["all"] = boards[key]
     return Leaderboards(boards, designs, main, notes)

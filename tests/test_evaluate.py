@@ -137,6 +137,27 @@ def test_two_leaderboards_show_what_leakage_buys(synthetic_table):
     json.dumps(entries, allow_nan=False)
 
 
+def test_tuning_goes_to_the_main_leaderboard(synthetic_table, demo_slice):
+    models = ("DummyRegressor", "Ridge")
+    table = read_de_table(synthetic_table)
+    design = prepare_design(table, target="logFC")
+    audit = audit_leakage(table, target="logFC", features=design.features)
+    boards = compare_feature_sets(design, audit, models=models, seed=0, tuning="fast")
+    assert (boards.boards["independent"].tuning, boards.boards["all"].tuning) == ("fast", "none")
+    assert boards.boards["independent"]["Ridge"].best_params and not boards.boards["all"]["Ridge"].best_params
+    assert "Tuning (fast) is spent on the independent leaderboard" in boards.notes[-1]
+    # the contrast board is exactly an untuned comparison on all features
+    untuned = compare_models(design, models=models, seed=0, label="all")
+    pd.testing.assert_frame_equal(boards.boards["all"].metric_table(), untuned.metric_table())
+    # without independent features the all-features board is the main one, and it is tuned
+    table = read_de_table(demo_slice)
+    design = prepare_design(table, target="logFC")
+    audit = audit_leakage(table, target="logFC", features=design.features)
+    boards = compare_feature_sets(design, audit, models=models, seed=0, tuning="fast")
+    assert boards.main == "all" and boards.comparison.tuning == "fast"
+    assert boards.comparison["Ridge"].best_params
+
+
 def test_no_independent_feature_left_does_not_crash(demo_slice):
     table = read_de_table(demo_slice)
     design = prepare_design(table, target="logFC")
