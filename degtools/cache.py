@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import metadata
@@ -62,4 +63,7 @@ def shared_call(
     memory = Memory(Path(location) / code_digest()[:16], verbose=0)
     memorized = memory.cache(function, ignore=list(ignore))
     reused = bool(memorized.check_call_in_cache(*args, **kwargs))
-    return memorized(*args, **kwargs), reused
+    with warnings.catch_warnings():
+        # joblib's advice about slow argument summaries would land in the report as stderr
+        warnings.filterwarnings("ignore", message="Persisting input arguments", category=UserWarning)
+        return memorized(*args, **kwargs), reused
