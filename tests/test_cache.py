@@ -79,6 +79,8 @@ def test_batch_reports_share_what_they_have_in_common(tmp_path: Path, demo_slice
     assert same_target["leaderboards"] == first["leaderboards"] != other_target["leaderboards"]
     pages = {stem: (out / f"{stem}.html").read_text(encoding="utf-8") for stem in ("demo_logFC", "demo_t",
                                                                                    "again_logFC")}
+    assert not [stem for stem, page in pages.items()
+                if 'data-mime-type="application/vnd.jupyter.stderr"' in page]  # no warning leaked
     assert "reused here" not in pages["demo_logFC"]
     assert "Computed once for this table in the batch and reused here" in pages["demo_t"]
     assert "computed for an identical report earlier in this batch and reused here" in pages["again_logFC"]
