@@ -40,7 +40,9 @@ def main() -> int:
     full, status, output = run(command)
     print(output, end="")
     rendered = sum(1 for path in OUT.glob("*.json"))
-    seconds = [json.loads(path.read_text())["timings"]["total"] for path in OUT.glob("*.json")]
+    results = [json.loads(path.read_text()) for path in OUT.glob("*.json")]
+    seconds = [result["timings"]["total"] for result in results]
+    reused = {step: sum(step in result.get("reused", []) for result in results) for step in ("models", "gene sets")}
     again, status_again, output_again = run(command)
     print(output_again, end="")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end "
@@ -48,6 +50,8 @@ def main() -> int:
     print(f"full batch, --jobs {args.jobs}: {full:.1f} s for {rendered} reports "
           f"({60 * rendered / full:.1f} reports/min; exit {status}); "
           f"notebook time per report {min(seconds, default=0):.1f}-{max(seconds, default=0):.1f} s")
+    print(f"shared within the batch: the model comparison in {reused['models']} report(s), the gene sets in "
+          f"{reused['gene sets']}")
     print(f"re-run, nothing changed: {again:.2f} s (exit {status_again})")
     return status or status_again
 
