@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from multiprocessing import get_context
@@ -242,17 +243,30 @@ def limit_threads(threads: int, cache: str = "") -> None:
     os.environ.pop("MPLBACKEND", None)
 
 
+@contextmanager
+def _model_jobs(count: int):
+    """While rendering one report, let its kernel's model comparison use ``count`` processes (0: unchanged)."""
+    previous = os.environ.get(MODEL_JOBS_VARIABLE)
+    if count:
+        os.environ[MODEL_JOBS_VARIABLE] = str(count)
+    try:
+        yield
+    finally:
+        if count and previous is None:
+            os.environ.pop(MODEL_JOBS_VARIABLE, None)
+        elif count:
+            os.environ[MODEL_JOBS_VARIABLE] = previous
+
+
 def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path | None = None) -> Outcome:
     """Render one report (in a worker process); never raises, failures become an :class:`Outcome`."""
     from degtools.report import ReportError, render_report
 
     out_dir = Path(out_dir)
     start = time.perf_counter()
-    share = os.environ.get(MODEL_JOBS_VARIABLE)
-    if job.model_jobs:  # read by the kernel the report starts
-        os.environ[MODEL_JOBS_VARIABLE] = str(job.model_jobs)
     try:
-        render_report(job.values, out_dir=out_dir, with_code=with_code, notebook=notebook)
+        with _model_jobs(job.model_jobs):
+            render_report(job.values, out_dir=out_dir, with_code=with_code, notebook=notebook)
     except ReportError as error:
         kept = [Path(error.notebook), Path(error.notebook).with_suffix(".log")] if error.notebook else []
         return Outcome(job, "failed", time.perf_counter() - start, str(error), kept)
@@ -263,11 +277,6 @@ def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path 
         log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
         first = (str(error).strip().splitlines() or [""])[0]
         return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {first}", [log])
-    finally:
-        if job.model_jobs and share is None:
-            os.environ.pop(MODEL_JOBS_VARIABLE, None)
-        elif job.model_jobs:
-            os.environ[MODEL_JOBS_VARIABLE] = share
     write_stamp(job, out_dir)
     return Outcome(job, "rendered", time.perf_counter() - start)
 
@@ -361,7 +370,7 @@ def run_batch(
             done += 1
             progress(format_progress(outcome, done=done, total=total))
 
-        # Reports of one table share their target-independent results (gene sets) during this run.
+        # Reports share identical computations (see degtools.cache) during this run only.
         cache = out_dir / STAMP_FOLDER / CACHE_FOLDER
         shutil.rmtree(cache, ignore_errors=True)
         try:

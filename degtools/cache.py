@@ -1,8 +1,8 @@
-"""Share results that do not depend on the target between the reports of one batch.
+"""Share identical computations between the reports of one batch.
 
-Several reports of a batch often read the same table (one per target), and some of their steps
-give the same result whatever the target: the gene-set analysis ranks genes by the table's own
-statistic. ``degtools batch`` points :data:`CACHE_VARIABLE` at a folder for its workers; a report
+Several reports of a batch often read the same table: one per target, whose gene-set analysis is
+the same whatever the target (it ranks genes by the table's own statistic), or one per reference
+table or gene-set file, whose model comparison is the same. ``degtools batch`` points :data:`CACHE_VARIABLE` at a folder for its workers; a report
 that finds an identical earlier call there loads its result instead of computing it again.
 
 A result is reused only when every argument is identical by content (joblib hashes them), and

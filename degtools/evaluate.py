@@ -549,9 +549,11 @@ def compare_feature_sets(
             "leaderboard below, and the best model and feature contributions after it, show arithmetic, "
             "not biology."
         )
-    if design.features != chosen and main == "all":
+    if design.features == chosen:
+        boards["all"] = boards[key]
+    elif main == "all":
         boards["all"] = compare_models(design, label="all", **options)
-    elif design.features != chosen:
+    else:
         # The all-features board is the contrast (what the leaking columns give away), not the answer: its
         # models keep their default settings, and the tuning budget goes to the main board.
         boards["all"] = compare_models(design, label="all", **{**options, "tuning": "none"})
@@ -561,8 +563,6 @@ def compare_feature_sets(
                 "contrast that shows what the leaking columns give away, runs every model at its default "
                 "settings."
             )
-    else:
-        boards["all"] = boards[key]
     return Leaderboards(boards, designs, main, notes)
 
 

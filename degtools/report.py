@@ -58,11 +58,10 @@ class Timings:
         #: steps whose results were loaded from an identical computation earlier in the batch
         self.reused: list[str] = []
 
-    def note_reused(self, name: str, reused: bool) -> bool:
-        """Record that step ``name`` was reused (when ``reused``); return ``reused``."""
+    def note_reused(self, name: str, reused: bool) -> None:
+        """Record that step ``name`` was reused (when ``reused``)."""
         if reused and name not in self.reused:
             self.reused.append(name)
-        return reused
 
     @contextmanager
     def step(self, name: str):
