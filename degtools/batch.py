@@ -23,15 +23,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
 from degtools.cache import CACHE_VARIABLE
-from degtools.errors import DegtoolsError, ParamsError
+from degtools.errors import DegtoolsError, ParamsError, ReportError
+from degtools.files import write_text_atomically
 from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
-from degtools.tables import file_sha256
+from degtools.provenance import file_sha256, package_digest
+from degtools.resources import MODEL_JOBS_VARIABLE, available_cores
 
 #: where fingerprints of rendered reports are kept, inside the output folder.
 STAMP_FOLDER = ".degtools-batch"
@@ -43,14 +44,6 @@ CACHE_FOLDER = "shared-results"
 #: environment variables that cap native thread pools (BLAS, OpenMP) in a worker and its kernel.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                     "NUMEXPR_NUM_THREADS")
-
-#: read by degtools.models.job_cap: caps the worker processes of the model comparison in a batch worker.
-MODEL_JOBS_VARIABLE = "DEGTOOLS_N_JOBS"
-
-PACKAGE_ROOT = Path(__file__).resolve().parent
-
-#: degtools modules that drive reports but never change their content (left out of the fingerprint).
-DRIVER_MODULES = ("batch.py", "index.py", "cli.py")
 
 
 @dataclass
@@ -84,14 +77,6 @@ class Outcome:
         return self.status != "failed"
 
 
-def available_cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def find_params_files(paths: Iterable[str | Path]) -> list[Path]:
     """Params files named by ``paths``: a folder contributes its ``*.yaml``/``*.yml`` files, sorted.
 
@@ -115,25 +100,6 @@ def find_params_files(paths: Iterable[str | Path]) -> list[Path]:
         names = ", ".join(str(p) for p in paths)
         raise ParamsError(f"no params files (*.yaml) found in {names}; pass a folder such as params/.")
     return unique
-
-
-def package_digest() -> str:
-    """sha256 over degtools' version, its source files, templates and bundled data.
-
-    A released version identifies the code; in a source checkout the files change without a new
-    version, so they are hashed too (except :data:`DRIVER_MODULES`, which do not shape a report).
-    """
-    try:
-        version = metadata.version("degtools")
-    except metadata.PackageNotFoundError:  # pragma: no cover - source tree without install
-        version = "unknown"
-    digest = hashlib.sha256(version.encode())
-    files = sorted(p for p in PACKAGE_ROOT.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                   and p.relative_to(PACKAGE_ROOT).as_posix() not in DRIVER_MODULES)
-    for path in files:
-        digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
-        digest.update(file_sha256(path).encode())
-    return digest.hexdigest()
 
 
 def fingerprint(params: dict[str, Any], *, notebook: Path, package: str, with_code: bool = False) -> str:
@@ -223,9 +189,7 @@ def write_stamp(job: Job, out_dir: Path) -> None:
     path = stamp_path(out_dir, job.stem)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"fingerprint": job.fingerprint, "params_file": str(job.params_file)}
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomically(path, json.dumps(record, indent=2) + "\n")
 
 
 def limit_threads(threads: int, cache: str = "") -> None:
@@ -260,7 +224,7 @@ def _model_jobs(count: int):
 
 def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path | None = None) -> Outcome:
     """Render one report (in a worker process); never raises, failures become an :class:`Outcome`."""
-    from degtools.report import ReportError, render_report
+    from degtools.report import render_report
 
     out_dir = Path(out_dir)
     start = time.perf_counter()
@@ -268,8 +232,7 @@ def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path 
         with _model_jobs(job.model_jobs):
             render_report(job.values, out_dir=out_dir, with_code=with_code, notebook=notebook)
     except ReportError as error:
-        kept = [Path(error.notebook), Path(error.notebook).with_suffix(".log")] if error.notebook else []
-        return Outcome(job, "failed", time.perf_counter() - start, str(error), kept)
+        return Outcome(job, "failed", time.perf_counter() - start, str(error), error.kept_files)
     except DegtoolsError as error:
         return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {error}")
     except Exception as error:  # noqa: BLE001 - a crashed kernel must not stop the batch

@@ -13,37 +13,18 @@ Without the variable (a single ``degtools report``, papermill by hand) nothing i
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from collections.abc import Callable, Iterable
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
+
+from degtools.provenance import code_digest
 
 #: environment variable naming the folder of the batch's shared results (set by ``degtools batch``).
 CACHE_VARIABLE = "DEGTOOLS_CACHE"
 
-#: packages whose versions can change a cached result.
-NUMERICAL_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "gseapy", "joblib")
-
 Result = TypeVar("Result")
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """sha256 of degtools' source and data and the numerical packages' versions (one per process)."""
-    from degtools.batch import package_digest
-
-    digest = hashlib.sha256(package_digest().encode())
-    for name in NUMERICAL_PACKAGES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"{name}={version};".encode())
-    return digest.hexdigest()
 
 
 def shared_call(

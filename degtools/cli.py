@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from degtools.errors import DegtoolsError, InputError, ParamsError
+from degtools.errors import DegtoolsError, ParamsError, ReportError, ReportInputError
 from degtools.params import load_params_file
 
 
@@ -96,15 +95,14 @@ def main(argv: list[str] | None = None) -> int:
             return _batch(args)
         if args.command == "index":
             return _index(args)
-    except (InputError, ParamsError) as error:
+    except ReportError as error:
+        print(f"degtools: error: {error}", file=sys.stderr)
+        if error.notebook is not None:
+            print(f"degtools: the failed notebook is kept at {error.notebook}", file=sys.stderr)
+        return 2 if isinstance(error, ReportInputError) else 1
+    except DegtoolsError as error:  # InputError, ParamsError: the user's input
         print(f"degtools: error: {error}", file=sys.stderr)
         return 2
-    except DegtoolsError as error:
-        print(f"degtools: error: {error}", file=sys.stderr)
-        notebook = getattr(error, "notebook", None)
-        if notebook is not None:
-            print(f"degtools: the failed notebook is kept at {Path(notebook)}", file=sys.stderr)
-        return 2 if getattr(error, "user_error", False) else 1
     except KeyboardInterrupt:
         return 130
     return 1

@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from degtools.errors import InputError
 from degtools.genes import split_symbols
-from degtools.tables import DETable, file_sha256
+from degtools.numeric import benjamini_hochberg, finite_or_none
+from degtools.provenance import file_sha256
+from degtools.resources import job_cap
+from degtools.tables import DETable
 
 HALLMARK_FILE = "h.all.v2023.1.Hs.symbols.gmt"
 
@@ -294,14 +296,6 @@ def regulated_genes(
     return {"up": sorted(genes.index[up]), "down": sorted(genes.index[down])}
 
 
-def benjamini_hochberg(pvalues: np.ndarray) -> np.ndarray:
-    """BH-adjusted p-values (empty in, empty out)."""
-    pvalues = np.asarray(pvalues, dtype=float)
-    if pvalues.size == 0:
-        return pvalues
-    return stats.false_discovery_control(pvalues, method="bh")
-
-
 ORA_COLUMNS = ["set", "direction", "size", "overlap", "pvalue", "fdr", "odds_ratio", "genes"]
 
 
@@ -411,7 +405,6 @@ def preranked_gsea(
         empty = pd.DataFrame(columns=GSEA_COLUMNS)
         empty.attrs["method"] = method
         return empty
-    from degtools.models import job_cap
 
     threads = min(threads, job_cap() or threads)  # a batch worker's share of the cores (same results)
     with _quiet_gseapy():
@@ -588,8 +581,8 @@ class Enrichment:
                     "overlap": int(record["overlap"]),
                 }
                 if permutation:
-                    entry["nes"] = _finite(record["nes"])
-                pvalue, fdr = _finite(record["pvalue"]), _finite(record["fdr"])
+                    entry["nes"] = finite_or_none(record["nes"])
+                pvalue, fdr = finite_or_none(record["pvalue"]), finite_or_none(record["fdr"])
                 if permutation and self._resolution:
                     # a permutation p (or q) of 0 only says "below 1/permutations": report that bound.
                     entry["pvalue_below_resolution"] = pvalue is not None and pvalue <= 0
@@ -620,14 +613,6 @@ class Enrichment:
             "ora": entries(self.ora.loc[self.ora["overlap"] > 0], permutation=False) if self.ran else [],
             "gsea": entries(self.gsea, permutation=True) if self.ran else [],
         }
-
-
-def _finite(value: Any) -> float | None:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 def _shorten(text: str, *, limit: int = 12) -> str:

@@ -38,12 +38,13 @@ from degtools.models import (
     DEFAULT_MODELS,
     TUNING,
     build_pipeline,
-    job_cap,
     resolve_models,
     search_space,
     slowest_first,
 )
+from degtools.numeric import spearman
 from degtools.prepare import Design
+from degtools.resources import job_cap
 
 _SCORING = {"r2": "r2", "rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
 
@@ -657,7 +658,7 @@ def compare_ranking(
     signed = (y_train < 0).mean() > 0.05 and (y_train > 0).mean() > 0.05
     fitted = regression.pipeline.predict(design.X_train)
     train_score = np.abs(fitted) if signed else fitted
-    orientation = 1.0 if _spearman(train_score, sig_train.astype(float)) >= 0 else -1.0
+    orientation = 1.0 if spearman(train_score, sig_train.astype(float)) >= 0 else -1.0
     predicted = regression.pipeline.predict(design.X_test)
     regression_score = orientation * (np.abs(predicted) if signed else predicted)
     magnitude_label = f"|{table.display_name(magnitude_column)}|"
@@ -675,7 +676,7 @@ def compare_ranking(
         rows.append(
             {
                 "ranking by": approach,
-                f"Spearman with {magnitude_label}": _spearman(score[ok], magnitude[ok]),
+                f"Spearman with {magnitude_label}": spearman(score[ok], magnitude[ok]),
                 "AUC for significance": (
                     float(roc_auc_score(sig_test, score)) if not approach.startswith("observed") else np.nan
                 ),
@@ -699,10 +700,3 @@ def compare_ranking(
     return RankingComparison(
         pd.DataFrame(rows), padj_threshold, int(sig_train.sum()), int(sig_test.sum()), magnitude_label, notes
     )
-
-
-def _spearman(a, b) -> float:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return float("nan")
-    return float(stats.spearmanr(a, b).statistic)

@@ -12,7 +12,6 @@ import html
 import io
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from degtools.errors import InputError
+from degtools.files import write_text_atomically
 
 INDEX_NAME = "index.html"
 NOT_AVAILABLE = "n/a"
@@ -308,10 +308,7 @@ def write_index(reports_dir: str | Path, *, out: str | Path | None = None) -> Pa
     """Build ``index.html`` in ``reports_dir`` (or at ``out``) from the report JSON files there."""
     rows = collect_index_rows(reports_dir)
     path = Path(out) if out else Path(reports_dir) / INDEX_NAME
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_index(rows), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, render_index(rows))
 
 
 def index_is_stale(reports_dir: str | Path) -> bool:

@@ -11,6 +11,7 @@ from sklearn.inspection import permutation_importance
 from degtools.errors import InputError
 from degtools.evaluate import ModelComparison, ModelResult, predictions
 from degtools.genes import split_symbols
+from degtools.numeric import finite_or_none
 from degtools.prepare import Design
 from degtools.tables import DETable
 
@@ -203,8 +204,8 @@ class FeatureVariant:
             "rows": len(self.design.X_train) + len(self.design.X_test),
             "without": r2(self.base),
             "with": r2(self.extended),
-            "importance": [{"feature": row["feature"], "importance": _finite(row["importance"]),
-                            "sd": _finite(row["sd"])} for row in top],
+            "importance": [{"feature": row["feature"], "importance": finite_or_none(row["importance"]),
+                            "sd": finite_or_none(row["sd"])} for row in top],
         }
         if self.alone is not None:
             entry["alone"] = r2(self.alone)
@@ -292,12 +293,8 @@ class ReferenceJoin:
         return {"name": self.name, "rows": self.rows, "reference_rows": self.reference_rows,
                 "genes": self.genes,
                 "reference_genes": self.reference_genes, "shared_genes": self.shared_genes,
-                "matched_rows": self.matched_rows, "pearson_logFC": _finite(self.pearson),
-                "spearman_logFC": _finite(self.spearman)}
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if value is not None and np.isfinite(value) else None
+                "matched_rows": self.matched_rows, "pearson_logFC": finite_or_none(self.pearson),
+                "spearman_logFC": finite_or_none(self.spearman)}
 
 
 def join_reference(table: DETable, reference: DETable) -> ReferenceJoin:

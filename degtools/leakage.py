@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from degtools.errors import InputError
+from degtools.numeric import spearman
 from degtools.tables import IDENTIFIER_COLUMNS, DETable
 
 #: |Spearman| at or above this counts as a monotone transform.
@@ -122,12 +123,6 @@ def _rounded(value: float | None) -> float | None:
     if value is None or not np.isfinite(value):
         return None
     return round(float(value), 4)
-
-
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return 0.0
-    return float(stats.spearmanr(a, b).statistic)
 
 
 def _quantile_codes(values: np.ndarray, bins: int) -> np.ndarray:
@@ -234,10 +229,10 @@ def _exact_identities(frame: pd.DataFrame, target: str, features: list[str]) -> 
                 break
         else:
             # A pair only counts when neither member alone is already a monotone transform.
-            if any(max(abs(_spearman(v, y)), abs(_spearman(np.abs(v), y))) >= MONOTONE for v in (va, vb)):
+            if any(max(abs(spearman(v, y)), abs(spearman(np.abs(v), y))) >= MONOTONE for v in (va, vb)):
                 continue
             for kind, expected in (("monotone product", va * vb), ("monotone ratio", va / vb)):
-                if max(abs(_spearman(np.abs(expected), y)), abs(_spearman(expected, y))) >= MONOTONE:
+                if max(abs(spearman(np.abs(expected), y)), abs(spearman(expected, y))) >= MONOTONE:
                     found.append((a, b, kind))
                     break
     return found
@@ -291,20 +286,20 @@ def audit_leakage(
     partly: set[str] = set()
     notes: list[str] = []
     r2_one: dict[str, float] = {}
-    spearman: dict[str, float] = {}
+    rank_correlation: dict[str, float] = {}
 
     for feature in features:
         rows = frame[[target, feature]].dropna()
         y, x = rows[target].to_numpy(), rows[feature].to_numpy()
-        spearman[feature] = _spearman(x, y)
+        rank_correlation[feature] = spearman(x, y)
         r2_one[feature] = binned_r2(y, x, bins=_bins(len(y), 1), seed=seed)
-        if abs(spearman[feature]) >= MONOTONE:
+        if abs(rank_correlation[feature]) >= MONOTONE:
             relations[feature].append(f"monotone transform of {target_label}")
             strong.add(feature)
-        elif signed_target and abs(_spearman(x, np.abs(y))) >= MONOTONE:
+        elif signed_target and abs(spearman(x, np.abs(y))) >= MONOTONE:
             relations[feature].append(f"monotone in |{target_label}|")
             strong.add(feature)
-        elif (x < 0).any() and abs(_spearman(np.abs(x), y)) >= MONOTONE:
+        elif (x < 0).any() and abs(spearman(np.abs(x), y)) >= MONOTONE:
             if np.allclose(np.abs(x), y):
                 relations[feature].append(f"{target_label} is its absolute value")
             else:
@@ -318,11 +313,11 @@ def audit_leakage(
                 relations[feature].append(
                     f"sign carrier: {same} sign as {target_label} in {max(agree, 1 - agree):.1%} of rows"
                 )
-                if abs(spearman[feature]) >= 0.5:
+                if abs(rank_correlation[feature]) >= 0.5:
                     strong.add(feature)
                     notes.append(
                         f"{label(feature)} has {same} sign as {target_label} in {max(agree, 1 - agree):.1%} "
-                        f"of rows and Spearman {spearman[feature]:.3f}: it carries both the sign and the "
+                        f"of rows and Spearman {rank_correlation[feature]:.3f}: it carries both the sign and the "
                         f"magnitude of {target_label}."
                     )
                 else:
@@ -366,7 +361,7 @@ def audit_leakage(
             (
                 v
                 for v in variants
-                if abs(_spearman(np.abs(va) if v[0] else va, np.abs(vb) if v[1] else vb)) >= MONOTONE
+                if abs(spearman(np.abs(va) if v[0] else va, np.abs(vb) if v[1] else vb)) >= MONOTONE
             ),
             None,
         )
@@ -441,7 +436,7 @@ def audit_leakage(
                 r2_one=r2_one[feature],
                 r2_two=r2_pair,
                 partner=partner,
-                spearman=spearman[feature],
+                spearman=rank_correlation[feature],
                 verdict=verdict,
             )
         )

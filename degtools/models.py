@@ -8,7 +8,6 @@ into the scaling or the imputation.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,12 +33,6 @@ from degtools.errors import ParamsError
 #: SVR's fit time grows about as n^1.8: above this many training rows it is fitted on a
 #: seeded random subsample of this size (see the report's methods and bench/).
 SVR_MAX_ROWS = 4000
-
-
-def job_cap() -> int | None:
-    """Most worker processes a model comparison may use: ``DEGTOOLS_N_JOBS`` (set per batch worker), else None."""
-    value = os.environ.get("DEGTOOLS_N_JOBS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 class SubsampledRegressor(RegressorMixin, BaseEstimator):

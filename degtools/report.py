@@ -11,42 +11,29 @@ import html
 import json
 import math
 import os
-import platform
 import re
 import shutil
 import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from degtools.errors import DegtoolsError, ParamsError
+from degtools.errors import ParamsError, ReportError, ReportInputError
+from degtools.files import write_text_atomically
+from degtools.numeric import finite_or_none
 from degtools.params import PATH_PARAMETERS, validate_params
+from degtools.provenance import package_versions
 
 #: bump only with a documented, backwards-compatible change of the JSON fields.
 RESULTS_SCHEMA_VERSION = 1
 
 #: packages whose versions every report records.
-RECORDED_PACKAGES = (
-    "degtools", "numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "seaborn",
-    "papermill", "nbconvert", "ipykernel", "gseapy",
-)
-
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analysis.ipynb"
-
-
-class ReportError(DegtoolsError):
-    """The notebook failed while rendering a report."""
-
-    def __init__(self, message: str, *, user_error: bool = False, notebook: Path | None = None):
-        super().__init__(message)
-        self.user_error = user_error
-        self.notebook = notebook
 
 
 class Timings:
@@ -76,17 +63,6 @@ class Timings:
         """Per-step seconds plus ``total`` since this object was made."""
         return {**{k: round(v, 3) for k, v in self.seconds.items()},
                 "total": round(time.perf_counter() - self._start, 3)}
-
-
-def package_versions() -> dict[str, str]:
-    """Python and the versions of the packages a report depends on."""
-    versions = {"python": platform.python_version()}
-    for package in RECORDED_PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
 
 
 def dataset_name_from_path(path: str | Path) -> str:
@@ -131,10 +107,6 @@ def markdown(text: str, **values: Any):
     return Markdown(text.format(**escaped))
 
 
-def _finite_or_none(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
 def model_entries(comparison) -> list[dict[str, Any]]:
     """The JSON ``models`` list: one entry per model with CV and test metrics."""
     entries = []
@@ -143,8 +115,8 @@ def model_entries(comparison) -> list[dict[str, Any]]:
         entries.append(
             {
                 "name": result.name,
-                "cv": {key: _finite_or_none(value) for key, value in cv.items()},
-                "test": {key: _finite_or_none(value) for key, value in result.test.items()},
+                "cv": {key: finite_or_none(value) for key, value in cv.items()},
+                "test": {key: finite_or_none(value) for key, value in result.test.items()},
                 "fit_seconds": round(result.fit_seconds, 4),
                 "cv_seconds": round(result.cv_seconds, 4),
                 "tuning_seconds": round(getattr(result, "tuning_seconds", 0.0), 4),
@@ -212,10 +184,7 @@ def write_results(results: dict[str, Any], path: str | Path) -> Path | None:
         return None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, json.dumps(results, indent=2, allow_nan=False) + "\n")
 
 
 def export_html(notebook_path: Path, *, with_code: bool = False, title: str = "degtools report") -> str:
@@ -255,12 +224,16 @@ def _stderr_to(path: Path):
             os.close(saved)
 
 
-def _error_line(error: Exception) -> tuple[str, bool]:
-    """One line for a failed notebook, and whether it was the user's input/parameters."""
-    ename = getattr(error, "ename", type(error).__name__)
-    evalue = str(getattr(error, "evalue", error)).strip().splitlines()
-    line = f"{ename}: {evalue[0] if evalue else ''}"
-    return line, ename in ("InputError", "ParamsError")
+#: exceptions raised inside the notebook that mean the user's input or parameters were wrong.
+USER_ERRORS = ("InputError", "ParamsError")
+
+
+def _notebook_error(error, *, notebook: Path, log: Path) -> ReportError:
+    """The :class:`ReportError` for a papermill execution error: one line, typed by whose fault it was."""
+    evalue = str(error.evalue).strip().splitlines()
+    line = f"{error.ename}: {evalue[0] if evalue else ''}"
+    kind = ReportInputError if error.ename in USER_ERRORS else ReportError
+    return kind(line, notebook=notebook, log=log, ename=error.ename)
 
 
 def render_report(
@@ -314,10 +287,9 @@ def render_report(
                     request_save_on_cell_execute=False,
                 )
         except papermill.PapermillExecutionError as error:
-            line, user_error = _error_line(error)
             shutil.copyfile(executed, failed_path)
             shutil.copyfile(log_path, failed_path.with_suffix(".log"))
-            raise ReportError(line, user_error=user_error, notebook=failed_path) from None
+            raise _notebook_error(error, notebook=failed_path, log=failed_path.with_suffix(".log")) from None
         if not (work / f"{stem}.json").is_file():
             raise ReportError(f"the notebook {notebook.name} ran but wrote no results JSON; is it degtools' own "
                               "analysis notebook?")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bz2
 import csv
 import gzip
-import hashlib
 import io
 import lzma
 import re
@@ -34,6 +33,7 @@ import pandas as pd
 
 from degtools import genes
 from degtools.errors import InputError
+from degtools.provenance import file_sha256
 
 DEMO_TABLE = "GSE15852.top.table.tsv"
 
@@ -286,15 +286,6 @@ def resolve_input_path(input_table: str | Path | None) -> Path:
             "pass the path of the file itself."
         )
     return path
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ----------------------------------------------------------------------------------------------

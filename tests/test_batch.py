@@ -11,10 +11,11 @@ import pytest
 import yaml
 from conftest import DATA, ROOT
 
-from degtools import batch
+from degtools import batch, provenance
 from degtools.cli import main
 from degtools.errors import ParamsError
 from degtools.report import DEFAULT_NOTEBOOK
+from degtools.resources import available_cores, job_cap
 
 
 def write_params(path: Path, **values) -> Path:
@@ -75,7 +76,7 @@ def test_plan_reports_bad_and_duplicate_params(tmp_path: Path, demo_slice: Path)
 def test_fingerprint_follows_content_not_spelling(tmp_path: Path, demo_slice: Path):
     from degtools.params import validate_params
 
-    package = batch.package_digest()
+    package = provenance.package_digest()
 
     def digest(**values) -> str:
         return batch.fingerprint(validate_params(values), notebook=DEFAULT_NOTEBOOK, package=package)
@@ -131,7 +132,6 @@ def test_progress_line_and_summary():
 
 
 def test_limit_threads_sets_model_jobs(monkeypatch):
-    from degtools.models import job_cap
 
     for name in (*batch.THREAD_VARIABLES, batch.MODEL_JOBS_VARIABLE, "MPLBACKEND"):
         monkeypatch.setenv(name, "")  # monkeypatch restores the original values afterwards
@@ -166,7 +166,7 @@ def test_the_last_report_may_use_every_core(tmp_path: Path, demo_slice: Path):
     outcomes = batch.run_batch(batch.find_params_files([tmp_path]), out_dir=tmp_path / "out", jobs=2,
                                progress=lambda line: None, render=_report_model_jobs)
     # equal sizes keep the files' order: the third starts last
-    assert [o.reason for o in outcomes] == ["0", "0", str(batch.available_cores())]
+    assert [o.reason for o in outcomes] == ["0", "0", str(available_cores())]
     # one worker, or no more reports than workers: nobody runs alone at the end
     for jobs, files in ((1, ["first", "second", "third"]), (2, ["first", "second"])):
         outcomes = batch.run_batch([tmp_path / f"{name}.yaml" for name in files], out_dir=tmp_path / "out",

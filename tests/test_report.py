@@ -8,6 +8,7 @@ import re
 import pytest
 
 from degtools import report
+from degtools.provenance import package_versions
 from degtools.report import dataset_name_from_path, html_table, markdown, report_stem, safe_file_part
 
 EXTERNAL = re.compile(r"<(script|img|iframe|link)\b[^>]*\b(src|href)\s*=\s*[\"']?(https?:)?//", re.I)
@@ -57,7 +58,7 @@ def test_timings_accumulate_per_step_and_total():
 
 
 def test_versions_name_the_core_packages():
-    versions = report.package_versions()
+    versions = package_versions()
     for package in ("python", "scikit-learn", "pandas", "papermill", "nbconvert", "degtools"):
         assert versions[package] not in ("", "not installed")
 

@@ -1,0 +1,50 @@
+"""Small numerical helpers shared by several stages (one copy each).
+
+A leaf module: numpy and scipy only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+#: smallest p-value used before taking -log10 (the smallest positive normal double): a p-value of
+#: exactly 0 becomes about 308 on the -log10 scale instead of infinity.
+P_VALUE_FLOOR = float(np.finfo(float).tiny)
+
+
+def finite_or_none(value: Any) -> float | None:
+    """``float(value)`` when it is a finite number, else None (JSON has no NaN or infinity)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def spearman(a: Any, b: Any) -> float:
+    """Spearman correlation of two equal-length vectors; NaN when it is undefined.
+
+    Undefined means fewer than 3 pairs or a constant vector: there is then no ranking to compare.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(stats.spearmanr(a, b).statistic)
+
+
+def neg_log10_p(pvalues: Any) -> np.ndarray:
+    """-log10 of p-values, with p floored at :data:`P_VALUE_FLOOR` (NaN stays NaN)."""
+    values = np.asarray(pvalues, dtype=float)
+    return -np.log10(np.clip(values, P_VALUE_FLOOR, None))
+
+
+def benjamini_hochberg(pvalues: Any) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (empty in, empty out)."""
+    values = np.asarray(pvalues, dtype=float)
+    if values.size == 0:
+        return values
+    return stats.false_discovery_control(values, method="bh")
