@@ -42,7 +42,7 @@ from degtools.models import (
     search_space,
     slowest_first,
 )
-from degtools.numeric import spearman
+from degtools.numeric import is_signed, spearman
 from degtools.prepare import Design
 from degtools.resources import job_cap
 
@@ -655,7 +655,7 @@ def compare_ranking(
         classifier = HistGradientBoostingClassifier(random_state=seed).fit(design.X_train, sig_train)
         probability = classifier.predict_proba(design.X_test)[:, 1]
     y_train = design.y_train.to_numpy()
-    signed = (y_train < 0).mean() > 0.05 and (y_train > 0).mean() > 0.05
+    signed = is_signed(y_train)
     fitted = regression.pipeline.predict(design.X_train)
     train_score = np.abs(fitted) if signed else fitted
     orientation = 1.0 if spearman(train_score, sig_train.astype(float)) >= 0 else -1.0

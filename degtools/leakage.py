@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from degtools.errors import InputError
-from degtools.numeric import spearman
+from degtools.numeric import SIGNED_SHARE, is_signed, spearman
 from degtools.tables import IDENTIFIER_COLUMNS, DETable
 
 #: |Spearman| at or above this counts as a monotone transform.
@@ -279,7 +279,7 @@ def audit_leakage(
     label = table.display_name
     target_label = label(target)
     y_all = frame[target]
-    signed_target = bool((y_all < 0).mean() > 0.05 and (y_all > 0).mean() > 0.05)
+    signed_target = is_signed(y_all)
 
     relations: dict[str, list[str]] = {f: [] for f in features}
     strong: set[str] = set()  # leak on their own
@@ -305,7 +305,7 @@ def audit_leakage(
             else:
                 relations[feature].append(f"{target_label} is monotone in |{label(feature)}|")
             strong.add(feature)
-        if signed_target and (x < 0).mean() > 0.05:
+        if signed_target and (x < 0).mean() > SIGNED_SHARE:
             nonzero = (x != 0) & (y != 0)
             agree = float(np.mean(np.sign(x[nonzero]) == np.sign(y[nonzero]))) if nonzero.any() else 0.5
             if agree >= ROW_SHARE or agree <= 1 - ROW_SHARE:

@@ -48,3 +48,16 @@ def benjamini_hochberg(pvalues: Any) -> np.ndarray:
     if values.size == 0:
         return values
     return stats.false_discovery_control(values, method="bh")
+
+
+#: a target is "signed" when at least this share of its values lies on each side of zero.
+SIGNED_SHARE = 0.05
+
+
+def is_signed(values: Any) -> bool:
+    """Whether more than :data:`SIGNED_SHARE` of ``values`` are negative and as many positive (NaN ignored)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return False
+    return bool((values < 0).mean() > SIGNED_SHARE and (values > 0).mean() > SIGNED_SHARE)
