@@ -51,7 +51,7 @@ def main() -> None:
             done = subprocess.run([str(degtools_command), "inspect", str(path)], capture_output=True, text=True,
                                   check=False)
             command_seconds = time.perf_counter() - start
-            from degtools.tables import read_de_table
+            from degtools.io import read_de_table
 
             start = time.perf_counter()
             table = read_de_table(path)

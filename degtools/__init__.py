@@ -4,8 +4,8 @@ from importlib import metadata
 
 from degtools.cache import shared_call
 from degtools.errors import DegtoolsError, InputError, ParamsError
+from degtools.io import DETable, read_de_table
 from degtools.params import check_notebook_parameters, validate_params
-from degtools.tables import DETable, read_de_table, resolve_target
 
 #: names imported on first use: scikit-learn costs ~1-2 s of start-up that `degtools inspect` does not need.
 _LAZY = {
@@ -14,7 +14,8 @@ _LAZY = {
     "Design": "degtools.prepare", "describe_numeric": "degtools.prepare", "prepare_design": "degtools.prepare",
     "Leaderboards": "degtools.evaluate", "compare_feature_sets": "degtools.evaluate",
     "compare_ranking": "degtools.evaluate", "LeakageReport": "degtools.leakage", "audit_leakage": "degtools.leakage",
-    "add_derived_columns": "degtools.prepare", "explain_target": "degtools.prepare",
+    "add_derived_columns": "degtools.targets", "explain_target": "degtools.targets",
+    "resolve_target": "degtools.targets",
 }
 
 

@@ -108,7 +108,7 @@ def fingerprint(params: dict[str, Any], *, notebook: Path, package: str, with_co
     ``params`` must be validated (defaults filled in) so that writing a default explicitly does
     not count as a change; file parameters count by their content, not their name or time stamp.
     """
-    from degtools.tables import resolve_input_path
+    from degtools.io import resolve_input_path
 
     inputs = {}
     for name in PATH_PARAMETERS:
@@ -133,8 +133,8 @@ def plan_jobs(
 
     Two params files that would write the same report name are a problem for the second one.
     """
+    from degtools.io import resolve_input_path
     from degtools.report import DEFAULT_NOTEBOOK, dataset_name_from_path, report_stem
-    from degtools.tables import resolve_input_path
 
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():

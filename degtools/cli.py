@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 def _inspect(args: argparse.Namespace) -> int:
     import json
 
-    from degtools.tables import read_de_table
+    from degtools.io import read_de_table
 
     table = read_de_table(args.path, column_map=args.column_map, sheet=args.sheet, collapse=args.collapse,
                           id_map=args.id_map, cluster=args.cluster)

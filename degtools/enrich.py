@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
-from degtools.genes import split_symbols
+from degtools.io import DETable
+from degtools.io.genes import split_symbols
 from degtools.numeric import benjamini_hochberg, finite_or_none
 from degtools.provenance import file_sha256
 from degtools.resources import job_cap
-from degtools.tables import DETable
 
 HALLMARK_FILE = "h.all.v2023.1.Hs.symbols.gmt"
 

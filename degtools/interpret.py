@@ -10,10 +10,10 @@ from sklearn.inspection import permutation_importance
 
 from degtools.errors import InputError
 from degtools.evaluate import ModelComparison, ModelResult, predictions
-from degtools.genes import split_symbols
+from degtools.io import DETable
+from degtools.io.genes import split_symbols
 from degtools.numeric import finite_or_none
 from degtools.prepare import Design
-from degtools.tables import DETable
 
 #: models whose fitted estimator exposes impurity-based importances worth showing.
 TREE_ENSEMBLES = ("RandomForestRegressor", "GradientBoostingRegressor", "HistGradientBoostingRegressor")

@@ -25,8 +25,8 @@ import pandas as pd
 from scipy import stats
 
 from degtools.errors import InputError
+from degtools.io import IDENTIFIER_COLUMNS, DETable
 from degtools.numeric import SIGNED_SHARE, is_signed, spearman
-from degtools.tables import IDENTIFIER_COLUMNS, DETable
 
 #: |Spearman| at or above this counts as a monotone transform.
 MONOTONE = 0.999

@@ -13,7 +13,8 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from degtools.evaluate import ModelComparison
-from degtools.tables import DETable
+from degtools.io import DETable
+from degtools.io.genes import MULTI_GENE_SEPARATOR
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -222,7 +223,8 @@ def _gene_labels(table: DETable) -> pd.Series:
     ids = table.data["gene_id"].astype(str)
     if "symbol" not in table.data:
         return ids
-    first = table.data["symbol"].fillna("").astype(str).str.split("///").str[0].str.strip()
+    symbols = table.data["symbol"].fillna("").astype(str)
+    first = symbols.str.split(MULTI_GENE_SEPARATOR, regex=False).str[0].str.strip()
     return first.where(first.ne(""), ids)
 
 
@@ -382,4 +384,3 @@ def plot_pathway_importances(importances: pd.DataFrame, *, n: int = 15, title: s
     shown["feature"] = [_plain_text(str(name).removeprefix("pathway: ")) for name in shown["feature"]]
     ax = _axes(ax, (9, 0.35 * max(len(shown), 1) + 1.4))
     return plot_importances(shown, title=title, ax=ax)
-

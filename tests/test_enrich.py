@@ -10,8 +10,9 @@ import pytest
 from conftest import DATA, SHARED_TABLES
 from scipy import stats
 
-from degtools import enrich, genes, read_de_table
+from degtools import enrich, read_de_table
 from degtools.errors import InputError
+from degtools.io import genes
 
 GO_BP = DATA / "enrichr.GO_Biological_Process_2021.gmt"
 

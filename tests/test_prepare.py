@@ -1,50 +1,18 @@
-"""Targets, derived columns, gene-aware splits."""
+"""The design: target shortcuts, features, gene-aware splits."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SHARED_TABLES
 
 from degtools import (
     InputError,
     ParamsError,
     add_derived_columns,
-    explain_target,
     prepare_design,
     read_de_table,
 )
 from degtools.prepare import gene_groups, parse_feature_choice, resolve_features
-
-
-def test_derived_columns_are_named_after_the_users_headers():
-    table = add_derived_columns(read_de_table(SHARED_TABLES["airway"]))
-    names = {
-        canonical: table.display_name(canonical)
-        for canonical in ("abs_logFC", "neg_log10_p", "abs_stat", "log_mean_expr")
-    }
-    assert names == {
-        "abs_logFC": "|log2FoldChange|",
-        "neg_log10_p": "-log10(pvalue)",
-        "abs_stat": "|stat|",
-        "log_mean_expr": "log2(baseMean + 1)",
-    }
-    data = table.data
-    assert np.allclose(data["abs_logFC"], data["logFC"].abs())
-    valid = data["pvalue"].notna()
-    assert np.allclose(
-        data.loc[valid, "neg_log10_p"], -np.log10(data.loc[valid, "pvalue"].clip(lower=1e-300))
-    )
-    assert np.allclose(data["log_mean_expr"], np.log2(data["mean_expr"] + 1))
-    # The original table is untouched, and a second call adds nothing.
-    assert "abs_logFC" not in read_de_table(SHARED_TABLES["airway"]).data
-    assert add_derived_columns(table).column_map == table.column_map
-
-
-def test_limma_mean_is_already_log_so_no_log_mean(synthetic_table):
-    table = add_derived_columns(read_de_table(synthetic_table))
-    assert "log_mean_expr" not in table.data
-    assert "abs_stat" in table.data
 
 
 @pytest.mark.parametrize("target", ["logFC", "B", "abs_logFC", "neg_log10_p", "|logFC|", "-log10(P.Value)"])
@@ -138,15 +106,6 @@ def test_feature_choice_parsing(synthetic_table):
         resolve_features(table, ["logFC"], target="logFC")
     with pytest.raises(ParamsError, match="features must be"):
         parse_feature_choice(" , ")
-
-
-def test_every_target_gets_two_sentences(synthetic_table):
-    table = add_derived_columns(read_de_table(synthetic_table))
-    for target in ("logFC", "abs_logFC", "neg_log10_p", "B", "stat", "pvalue", "padj", "mean_expr"):
-        text = explain_target(table, target)
-        assert text.count(". ") >= 1 and text.endswith(".")
-        assert "high R²" in text
-    assert explain_target(table, "logFC").startswith("logFC is the log2 fold change")
 
 
 def test_modelling_parameters_are_validated():

@@ -6,17 +6,18 @@ import io
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
+from degtools.io.split import sniff_separator
+from degtools.io.table import DETable
 
-if TYPE_CHECKING:  # tables imports this module; the type is only needed for annotations
-    from degtools.tables import DETable
-
+#: what joins the symbols of a row that names several genes (GEO's ``A /// B``).
 MULTI_GENE_SEPARATOR = "///"
+#: smallest p-value used for the -log10(p) collapse score (a p-value of 0 then scores 300).
+COLLAPSE_P_FLOOR = 1e-300
 
 
 def split_symbols(symbol: str | None) -> list[str]:
@@ -36,8 +37,6 @@ def read_id_map(path: str | Path) -> dict[str, str]:
     InputError
         If the file is missing, not text, or does not have two columns.
     """
-    from degtools.tables import sniff_separator
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"id_map file {str(path)!r} does not exist; expected a two-column ID,symbol file.")
@@ -91,8 +90,9 @@ def apply_id_map(table: DETable, mapping: dict[str, str]) -> DETable:
 
 
 #: a gene symbol: letters first, then letters, digits, '-', '.', '_' or '@' (e.g. TP53, HLA-DRB1,
-#: C1orf112, Mt-co1, RP11-34P13.7); several joined by '///' count too.
-_SYMBOL = re.compile(r"^[A-Za-z][A-Za-z0-9._@-]{0,24}(\s*///\s*[A-Za-z][A-Za-z0-9._@-]{0,24})*$")
+#: C1orf112, Mt-co1, RP11-34P13.7); several joined by MULTI_GENE_SEPARATOR count too.
+_ONE_SYMBOL = r"[A-Za-z][A-Za-z0-9._@-]{0,24}"
+_SYMBOL = re.compile(rf"^{_ONE_SYMBOL}(\s*{re.escape(MULTI_GENE_SEPARATOR)}\s*{_ONE_SYMBOL})*$")
 #: identifiers that look like symbols but are IDs: Ensembl, RefSeq, Affymetrix probes, Entrez numbers,
 #: FlyBase, yeast systematic ORF names, and numbered placeholders (g1, gene2, p3, row4).
 _NOT_SYMBOL = re.compile(
@@ -136,7 +136,8 @@ def collapse_score(table: DETable) -> tuple[pd.Series, str]:
     if "stat" in data:
         return data["stat"].abs(), f"largest |{table.display_name('stat')}|"
     if "pvalue" in data:
-        return -np.log10(data["pvalue"].clip(lower=1e-300)), f"smallest {table.display_name('pvalue')}"
+        score = -np.log10(data["pvalue"].clip(lower=COLLAPSE_P_FLOOR))
+        return score, f"smallest {table.display_name('pvalue')}"
     if "logFC" in data:
         return data["logFC"].abs(), f"largest |{table.display_name('logFC')}|"
     raise InputError(

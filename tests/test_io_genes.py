@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degtools import genes
 from degtools.errors import InputError
-from degtools.tables import DETable
+from degtools.io import genes
+from degtools.io.table import DETable
 
 
 def make_table(data: pd.DataFrame, column_map: dict[str, str] | None = None) -> DETable:

@@ -8,13 +8,10 @@ adjustment, genes without counts, p-values of exactly 0, and Seurat tables that 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from degtools.tables import DETable
+from degtools.io.table import DETable
 
 #: |log fold change| above this is not a log2 fold change of a real gene (2^50 times).
 MAX_PLAUSIBLE_LOG_FC = 50.0

@@ -1,4 +1,4 @@
-"""The reader: real tables, the fixture corpus (tests/data), bad input, sanity checks, properties."""
+"""The reader (degtools.io): real tables, the fixture corpus (tests/data), bad input, sanity checks, properties."""
 
 from __future__ import annotations
 
@@ -16,16 +16,8 @@ from hypothesis import strategies as st
 
 from degtools import cli
 from degtools.errors import InputError
-from degtools.tables import (
-    ROW_NAMES,
-    DETable,
-    map_columns,
-    parse_column_map,
-    read_de_table,
-    reader_options,
-    resolve_target,
-    sniff_separator,
-)
+from degtools.io import DETable, read_de_table, reader_options
+from degtools.io.vocabulary import ROW_NAMES
 
 CORPUS = Path(__file__).resolve().parent / "data"
 
@@ -101,7 +93,6 @@ def test_record_is_json_ready_and_complete(shared_tables):
 def test_existing_api_still_works(shared_tables):
     table = shared_tables["airway"]
     assert table.display_name("logFC") == "log2FoldChange"
-    assert resolve_target(table, "log2FoldChange") == "logFC" == resolve_target(table, "logFC")
     assert "symbol" not in table.numeric_columns and "mean_expr" in table.numeric_columns
     assert len(table.sha256) == 64 and table.path == SHARED_TABLES["airway"]
     assert read_de_table().tool == "limma (GEO2R)"  # the demo table
@@ -238,33 +229,6 @@ def test_id_map_fills_symbols_for_versioned_ids():
     assert table.data.loc[0, "symbol"] == "TP0"
 
 
-def test_column_map_names_unknown_headers():
-    table = read_de_table(CORPUS / "generic_id_last.csv", column_map={"fold": "logFC", "signif": "pvalue"})
-    assert table.column_map["fold"] == "logFC" and table.column_map["qval"] == "padj"
-    assert table.display_name("pvalue") == "signif"
-    with pytest.raises(InputError, match=r"column_map names 'foldx', not a header of generic_id_last.csv"):
-        read_de_table(CORPUS / "generic_id_last.csv", column_map="foldx:logFC")
-    with pytest.raises(InputError, match=r"'fold' to 'log2FC', which is not a canonical name"):
-        parse_column_map("fold:log2FC")
-    with pytest.raises(InputError, match=r"entry 'fold' is not HEADER:canonical"):
-        parse_column_map("fold")
-
-
-def test_loose_header_spellings_are_recognised():
-    mapping = map_columns(["Gene ID", "log2 Fold Change", "P-value", "q_value", "Symbol"])
-    assert mapping == {"Gene ID": "gene_id", "log2 Fold Change": "logFC", "P-value": "pvalue",
-                       "q_value": "padj", "Symbol": "symbol"}
-
-
-def test_sniff_separator():
-    assert sniff_separator(["a\tb,c\td", "1\t2,3\t4"]) == "\t"
-    assert sniff_separator(['"a","b c"', '"x",1']) == ","
-    assert sniff_separator(["a;b;c", "1,5;2,5;3"]) == ";"
-    assert sniff_separator(["  a   b", "x  1  2"]) == " "
-    with pytest.raises(InputError, match="could not find a column separator"):
-        sniff_separator(["justoneword", "another"])
-
-
 def test_reader_options_picks_reader_parameters():
     params = {"input_table": "x", "column_map": "a:logFC", "sheet": "", "collapse": True, "id_map": "",
               "cluster": "", "seed": 1}
@@ -350,21 +314,6 @@ def test_damaged_compressed_file_and_multi_member_zip(tmp_path):
         handle.writestr("b.csv", "y")
     with pytest.raises(InputError, match=r"zip archive with 2 files \(a.csv, b.csv\)"):
         read_de_table(archive)
-
-
-@pytest.mark.parametrize(
-    ("name", "target", "message"),
-    [
-        ("bad_all_na_target.csv", "B", r"target 'B' in bad_all_na_target.csv has no values \(all 40 missing\)"),
-        ("bad_constant_target.csv", "B", r"target 'B' in bad_constant_target.csv is constant \(2.5\)"),
-        ("bad_too_few_rows.csv", "logFC", r"has 10 rows with a logFC value; the models need at least 30"),
-        ("bad_constant_target.csv", "AveExpr", r"target 'AveExpr' is not a numeric column.*valid targets are B, "),
-    ],
-)
-def test_bad_targets(name, target, message):
-    table = read_de_table(CORPUS / name)
-    with pytest.raises(InputError, match=message):
-        resolve_target(table, target)
 
 
 # --------------------------------------------------------------------------------------------
@@ -553,16 +502,6 @@ def test_notebook_stops_in_its_first_data_cell_with_the_input_error(tmp_path):
     assert error["traceback"] == [f"InputError: {caught.value.evalue}"]
 
 
-def test_pandas_index_column_is_not_a_feature(tmp_path):
-    path = tmp_path / "pandas_index.csv"
-    frame = pd.DataFrame({"gene": [f"G{i}" for i in range(40)], "log2FoldChange": np.linspace(-2, 2, 40),
-                          "pvalue": np.linspace(0.001, 1, 40)})
-    frame.to_csv(path)  # writes the 0..39 index under an empty header
-    table = read_de_table(path)
-    assert table.column_map[ROW_NAMES] == ROW_NAMES and table.column_map["gene"] == "gene_id"
-    assert table.numeric_columns == ["logFC", "pvalue"]
-
-
 def test_old_excel_and_utf16_text(tmp_path):
     old = tmp_path / "table.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200))
@@ -627,12 +566,3 @@ def test_trailing_separator_and_excel_title_rows(tmp_path):
     table = read_de_table(book)
     assert table.tool == "edgeR (exactTest)" and len(table.data) == 40
     assert table.source["title_rows"] == "1 skipped above the header"
-
-
-def test_symbol_like_ids_are_used_as_symbols(tmp_path):
-    path = tmp_path / "symbols_as_rownames.csv"
-    frame = pd.DataFrame({"log2FoldChange": np.linspace(-2, 2, 40), "pvalue": np.linspace(0.001, 1, 40)},
-                         index=[f"KRT{i}" for i in range(40)])
-    frame.to_csv(path)
-    table = read_de_table(path)
-    assert table.column_map["(symbols = IDs)"] == "symbol" and table.data["symbol"].iloc[3] == "KRT3"

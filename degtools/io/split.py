@@ -1,0 +1,172 @@
+"""Text or an Excel sheet -> header fields and a frame of cell strings.
+
+Delimited text: the separator (tab, comma, semicolon or whitespace) is sniffed from the first
+lines; comment lines above the header are skipped. Workbooks: one sheet, title rows above the
+header skipped. Cells stay strings here; naming and typing the columns come later.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from degtools.errors import InputError
+
+#: separator -> its name in the reading record.
+SEPARATOR_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", " ": "whitespace"}
+
+
+def _field_counts(lines: list[str], separator: str) -> list[int]:
+    if separator == " ":
+        reader = csv.reader((line.strip() for line in lines), delimiter=" ", skipinitialspace=True)
+    else:
+        reader = csv.reader(lines, delimiter=separator)
+    try:
+        return [len(row) for row in reader]
+    except csv.Error:
+        return []
+
+
+def sniff_separator(lines: list[str]) -> str:
+    """The separator of a table, from its first lines: tab, comma, semicolon or whitespace.
+
+    A separator qualifies when it splits most data lines into the same number (two or more) of
+    fields and the header into that number or one fewer (R ``write.table``).
+    """
+    for separator in ("\t", ",", ";", " "):
+        counts = _field_counts(lines, separator)
+        if len(counts) < 2:
+            continue
+        header, body = counts[0], counts[1:]
+        typical = max(set(body), key=body.count)
+        consistent = body.count(typical) >= 0.9 * len(body)
+        if typical >= 2 and consistent and header in (typical, typical - 1):
+            return separator
+    raise InputError(
+        "could not find a column separator: expected a table whose lines split into the same number of "
+        "fields by tabs, commas, semicolons or spaces"
+    )
+
+
+def split_text(path: Path, text: str, source: dict[str, str]) -> tuple[list[str], pd.DataFrame]:
+    """Header fields and a frame of cell strings (columns numbered) from delimited text."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InputError(f"{path.name} holds only blank lines; expected a DE results table with a header line.")
+    if len(lines) == 1:
+        raise InputError(
+            f"{path.name} has a header but no data rows (header: {lines[0][:120]!r}); "
+            "expected one row per gene or probe below the header."
+        )
+    comments = 0
+    while comments < len(lines) and lines[comments].lstrip().startswith(("#", "!")):
+        comments += 1
+    try:
+        separator = sniff_separator(lines[:200])
+    except InputError as error:
+        if not comments or len(lines) - comments < 2:
+            raise InputError(f"{path.name}: {error}; check that the file is a table and not e.g. a report.") from None
+        # comment lines ("# made by ...", GEO's "!Series_...") above the header
+        lines = lines[comments:]
+        try:
+            separator = sniff_separator(lines[:200])
+        except InputError as again:
+            raise InputError(f"{path.name}: {again}; check that the file is a table.") from None
+        source["comment_lines"] = f"{comments} skipped above the header"
+    source["separator"] = SEPARATOR_NAMES[separator]
+    header_line = lines[0].strip() if separator == " " else lines[0]
+    if separator == " ":
+        header = next(csv.reader([header_line], delimiter=" ", skipinitialspace=True))
+    else:
+        header = next(csv.reader([header_line], delimiter=separator))
+    header = [name.strip().lstrip("\ufeff") for name in header]
+    if '"' in lines[0][:200] or '"' in lines[1][:200]:
+        source["quoting"] = "quoted"
+    counts = _field_counts(lines[1:200], separator)
+    width = max([*counts, len(header)])
+    body_text = "\n".join(lines[1:])
+    try:
+        cells = pd.read_csv(
+            io.StringIO(body_text),
+            sep=r"\s+" if separator == " " else separator,
+            header=None,
+            names=range(width),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError, csv.Error) as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(
+            f"{path.name} could not be split into columns ({detail}); expected every row to have "
+            f"{width} {source['separator']}-separated fields like the first rows: fix or remove that line."
+        ) from None
+    return header, cells.fillna("")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def split_workbook(path: Path, payload: bytes, sheet: str, source: dict[str, str]) -> tuple[list[str], pd.DataFrame]:
+    """Header fields and cell strings of one sheet of an ``.xlsx`` workbook."""
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+            book = openpyxl.load_workbook(io.BytesIO(payload), read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a damaged workbook
+        raise InputError(
+            f"{path.name} is not a readable .xlsx workbook ({type(error).__name__}: {error}); "
+            "open it in Excel/LibreOffice and save it again as .xlsx or .csv."
+        ) from None
+    names = book.sheetnames
+    if sheet:
+        if sheet not in names:
+            raise InputError(
+                f"{path.name} has no sheet {sheet!r}; its sheets are {', '.join(map(repr, names))}. "
+                "Pass one of them with -p sheet NAME."
+            )
+    elif len(names) == 1:
+        sheet = names[0]
+    else:
+        raise InputError(
+            f"{path.name} has {len(names)} sheets ({', '.join(map(repr, names))}); expected one table: "
+            "say which sheet holds it with -p sheet NAME."
+        )
+    source["container"] = "xlsx"
+    source["sheet"] = sheet
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = [[_cell_text(value) for value in row] for row in book[sheet].iter_rows(values_only=True)]
+    book.close()
+    rows = [row for row in rows if any(rows_cell != "" for rows_cell in row)]
+    if not rows:
+        raise InputError(f"{path.name}: sheet {sheet!r} is empty; expected a DE results table with a header line.")
+    if len(rows) == 1:
+        raise InputError(
+            f"{path.name}: sheet {sheet!r} has a header but no data rows; expected one row per gene below it."
+        )
+    titles = 0
+    while titles < len(rows) - 2 and sum(cell != "" for cell in rows[titles]) < 2:
+        titles += 1  # title or caption rows above the header ("Table S2: DE genes")
+    if titles:
+        source["title_rows"] = f"{titles} skipped above the header"
+        rows = rows[titles:]
+    header = rows[0]
+    while header and header[-1] == "" and all(len(row) < len(header) or row[len(header) - 1] == "" for row in rows):
+        header = header[:-1]
+        rows = [row[: len(header)] for row in rows]
+    return header, pd.DataFrame(rows[1:], dtype=str).fillna("")
