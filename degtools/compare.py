@@ -1,9 +1,8 @@
 """Cross-validate every model on the training part, pick the best by CV, test it once.
 
-Also: tuning inside the training part, bootstrap intervals of the test metrics, the corrected
-resampled t-test that says which models cannot be told apart from the best, the two
-leaderboards (independent features, all features), and regression vs classification for
-ranking genes.
+Every model of one design is scored on the same folds (so fold scores are paired) and tested
+once on the held-out genes, with bootstrap intervals; :meth:`ModelComparison.versus_best` says
+which models cannot be told apart from the best.
 """
 
 from __future__ import annotations
@@ -16,42 +15,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from scipy import stats
 from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.experimental import enable_halving_search_cv  # noqa: F401  (registers HalvingRandomSearchCV)
-from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score, roc_auc_score
-from sklearn.model_selection import (
-    GroupKFold,
-    HalvingRandomSearchCV,
-    KFold,
-    RandomizedSearchCV,
-    cross_validate,
-)
-from sklearn.neighbors import KNeighborsRegressor
+from sklearn.model_selection import cross_validate
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from degtools.errors import ParamsError
-from degtools.models import (
-    DEFAULT_MODELS,
-    TUNING,
-    build_pipeline,
-    resolve_models,
-    search_space,
-    slowest_first,
-)
-from degtools.numeric import is_signed, spearman
+from degtools.models import DEFAULT_MODELS, resolve_models, slowest_first
 from degtools.prepare import Design
 from degtools.resources import job_cap
+from degtools.stats import (
+    INDISTINGUISHABLE_P,
+    bootstrap_intervals,
+    corrected_resampled_ttest,
+    regression_metrics,
+)
+from degtools.tuning import cap_neighbours, tune_pipeline
 
 _SCORING = {"r2": "r2", "rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
-
-#: models whose fold scores are indistinguishable from the best's at this p-value or above.
-INDISTINGUISHABLE_P = 0.05
-#: bootstrap resamples of the test set.
-BOOTSTRAP_RESAMPLES = 1000
 
 
 @dataclass
@@ -215,142 +197,10 @@ class ModelComparison:
         return self.table().drop(columns=["fit s", "CV s", "tuning s"])
 
 
-def regression_metrics(y_true, y_pred) -> dict[str, float]:
-    """R², MSE, RMSE and MAE of a prediction."""
-    mse = float(mean_squared_error(y_true, y_pred))
-    return {
-        "r2": float(r2_score(y_true, y_pred)),
-        "mse": mse,
-        "rmse": float(np.sqrt(mse)),
-        "mae": float(mean_absolute_error(y_true, y_pred)),
-    }
-
-
-def bootstrap_intervals(
-    y_true, y_pred, *, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 42, level: float = 0.95
-) -> dict[str, tuple[float, float]]:
-    """Percentile bootstrap intervals of R², RMSE and MAE over resampled test genes."""
-    y_true = np.asarray(y_true, dtype=float)
-    y_pred = np.asarray(y_pred, dtype=float)
-    rng = np.random.default_rng(seed)
-    n = len(y_true)
-    r2, rmse, mae = [], [], []
-    for start in range(0, resamples, 200):
-        rows = rng.integers(0, n, size=(min(200, resamples - start), n))
-        observed, error = y_true[rows], y_true[rows] - y_pred[rows]
-        sse = np.sum(error**2, axis=1)
-        sst = np.sum((observed - observed.mean(axis=1, keepdims=True)) ** 2, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2.append(np.where(sst > 0, 1 - sse / sst, np.nan))
-        rmse.append(np.sqrt(sse / n))
-        mae.append(np.mean(np.abs(error), axis=1))
-    tail = 100 * (1 - level) / 2
-    intervals = {}
-    for name, values in (("r2", r2), ("rmse", rmse), ("mae", mae)):
-        values = np.concatenate(values)
-        values = values[np.isfinite(values)]
-        low, high = np.percentile(values, [tail, 100 - tail]) if len(values) else (np.nan, np.nan)
-        intervals[name] = (float(low), float(high))
-    return intervals
-
-
-def corrected_resampled_ttest(scores_a, scores_b, *, n_train: float, n_test: float) -> tuple[float, float]:
-    """Nadeau & Bengio's corrected resampled t-test on paired per-fold scores.
-
-    The variance of the fold differences is scaled by ``1/k + n_test/n_train`` instead of
-    ``1/k``, because the folds' training sets overlap. Returns (t, two-sided p) with k-1
-    degrees of freedom; identical score vectors give (0, 1).
-    """
-    difference = np.asarray(scores_a, dtype=float) - np.asarray(scores_b, dtype=float)
-    k = len(difference)
-    if k < 2:
-        raise ValueError(f"the corrected t-test needs at least 2 paired folds; got {k}.")
-    mean = float(np.mean(difference))
-    variance = float(np.var(difference, ddof=1))
-    if variance == 0:
-        return (0.0, 1.0) if mean == 0 else (float(np.sign(mean) * np.inf), 0.0)
-    t = mean / np.sqrt((1 / k + n_test / n_train) * variance)
-    return float(t), float(2 * stats.t.sf(abs(t), df=k - 1))
-
-
 def _fold_splits(design: Design, cv_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The design's CV folds of the training part (row positions), shared by every model."""
     splitter = design.cv_splitter(cv_folds, seed)
     return list(splitter.split(design.X_train, design.y_train, design.groups_train))
-
-
-def _subsample(design: Design, max_rows: int, seed: int):
-    X, y, groups = design.X_train, design.y_train, design.groups_train
-    if len(X) > max_rows:
-        rows = np.sort(np.random.default_rng(seed).choice(len(X), size=max_rows, replace=False))
-        X, y = X.iloc[rows], y.iloc[rows]
-        groups = groups.iloc[rows] if groups is not None else None
-    return X, y, groups
-
-
-def tune_pipeline(
-    name: str, design: Design, *, tuning: str, seed: int, n_jobs: int = 1
-) -> tuple[Pipeline, dict[str, Any], float]:
-    """The registry's pipeline for ``name``, with settings searched on the training part only.
-
-    ``fast``: 5 random settings scored by 3-fold CV on at most 2,000 training rows.
-    ``thorough``: successive halving over 40 random settings on at most 12,000 rows, 4 folds.
-    Returns the pipeline set to the chosen settings (unfitted), the settings, and the seconds spent.
-    """
-    if tuning not in TUNING:
-        raise ParamsError(f"tuning must be one of {', '.join(TUNING)}; got {tuning!r}.")
-    pipeline = build_pipeline(name, seed=seed)
-    space = search_space(name)
-    level = TUNING[tuning]
-    if level is None or not space:
-        return pipeline, {}, 0.0
-    start = time.perf_counter()
-    X, y, groups = _subsample(design, level["max_rows"], seed)
-    folds = (
-        GroupKFold(n_splits=level["folds"], shuffle=True, random_state=seed)
-        if groups is not None
-        else KFold(n_splits=level["folds"], shuffle=True, random_state=seed)
-    )
-    if level["halving"]:
-        search = HalvingRandomSearchCV(
-            pipeline,
-            space,
-            n_candidates=level["candidates"],
-            factor=3,
-            cv=folds,
-            scoring="r2",
-            min_resources=min(500, len(X) // 3),
-            random_state=seed,
-            n_jobs=n_jobs,
-            refit=False,
-            error_score=np.nan,
-        )
-    else:
-        search = RandomizedSearchCV(
-            pipeline,
-            space,
-            n_iter=level["candidates"],
-            cv=folds,
-            scoring="r2",
-            random_state=seed,
-            n_jobs=n_jobs,
-            refit=False,
-            error_score=np.nan,
-        )
-    search.fit(X, y, groups=groups)
-    chosen = dict(search.best_params_)
-    pipeline.set_params(**chosen)
-    return (
-        pipeline,
-        {key.removeprefix("model__"): value for key, value in chosen.items()},
-        time.perf_counter() - start,
-    )
-
-
-def _cap_neighbours(pipeline: Pipeline, rows: int) -> None:
-    """On tiny tables, ask a nearest-neighbour model for no more neighbours than a fold has rows."""
-    model = pipeline.named_steps["model"]
-    if isinstance(model, KNeighborsRegressor) and model.n_neighbors > rows:
-        pipeline.set_params(model__n_neighbors=max(1, rows))
 
 
 def evaluate_model(
@@ -367,7 +217,7 @@ def evaluate_model(
     if splits is None:
         splits = _fold_splits(design, cv_folds, seed)
     pipeline, chosen, tuning_seconds = tune_pipeline(name, design, tuning=tuning, seed=seed, n_jobs=n_jobs)
-    _cap_neighbours(pipeline, min(len(train) for train, _ in splits))
+    cap_neighbours(pipeline, min(len(train) for train, _ in splits))
     start = time.perf_counter()
     scores = cross_validate(
         clone(pipeline),
@@ -461,242 +311,3 @@ def predictions(result: ModelResult, design: Design) -> pd.DataFrame:
     )
     frame["residual"] = frame["observed"] - frame["predicted"]
     return frame
-
-
-@dataclass
-class Leaderboards:
-    """One leaderboard per feature set (``independent``, ``all`` or ``selected``), and the main one."""
-
-    boards: dict[str, ModelComparison | None]
-    designs: dict[str, Design]
-    main: str
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def comparison(self) -> ModelComparison:
-        """The main leaderboard (the one the report's best model comes from)."""
-        return self.boards[self.main]
-
-    @property
-    def design(self) -> Design:
-        """The design of the main leaderboard."""
-        return self.designs[self.main]
-
-    def side_by_side(self) -> pd.DataFrame:
-        """Mean CV R² of every model under each feature set, one column per leaderboard."""
-        columns = {}
-        for name, board in self.boards.items():
-            if board is not None:
-                table = board.table().set_index("model")
-                columns[f"CV R², {name} features"] = table["CV R²"]
-        frame = pd.DataFrame(columns)
-        if len(frame.columns) == 2:
-            frame["R² bought by leakage"] = frame.iloc[:, 1] - frame.iloc[:, 0]
-        return frame.sort_values(frame.columns[0], ascending=False, kind="stable")
-
-
-def compare_feature_sets(
-    design: Design,
-    audit,
-    *,
-    features: str | list[str] = "independent",
-    models: tuple[str, ...] | list[str] | str = DEFAULT_MODELS,
-    cv_folds: int = 5,
-    seed: int = 42,
-    tuning: str = "none",
-    n_jobs: int = 1,
-) -> Leaderboards:
-    """The leaderboards the ``features`` parameter asks for.
-
-    ``independent`` (default): a main leaderboard on the features the leakage audit calls
-    independent, and beside it one on all features, so the reader sees what R² the leakage buys;
-    ``tuning`` applies to the main leaderboard, the all-features one keeps default settings.
-    When no feature is independent, the independent leaderboard is empty (``None``) and the
-    all-features one becomes the main one, with a note. ``all``: one leaderboard on all features.
-    A list of canonical names: a ``selected`` leaderboard plus ``all``.
-    """
-    options = dict(models=models, cv_folds=cv_folds, seed=seed, tuning=tuning, n_jobs=n_jobs)
-    boards: dict[str, ModelComparison | None] = {}
-    designs: dict[str, Design] = {"all": design}
-    notes: list[str] = []
-    if features == "all":
-        boards["all"] = compare_models(design, label="all", **options)
-        return Leaderboards(boards, designs, "all", notes)
-    if features == "independent":
-        key, chosen = "independent", [f for f in design.features if f in audit.independent]
-    else:
-        missing = [f for f in features if f not in design.features]
-        if missing:
-            raise ParamsError(
-                f"feature(s) {', '.join(missing)} are not candidate features of this design "
-                f"({', '.join(design.feature_labels.values())}); derived columns need derived_features: true."
-            )
-        key, chosen = "selected", [f for f in design.features if f in features]
-        leaking = [design.feature_labels[f] for f in chosen if audit.verdict(f) != "independent"]
-        if leaking:
-            notes.append(
-                f"Selected features the audit flags as leaking (fully or partly): {', '.join(leaking)}."
-            )
-    if chosen:
-        designs[key] = design.with_features(chosen)
-        boards[key] = compare_models(designs[key], label=key, **options)
-        main = key
-    else:
-        boards[key] = None
-        main = "all"
-        notes.append(
-            "No feature is left after removing the leaking ones, so there is no independent leaderboard: "
-            "the only honest prediction is the training mean (the dummy baseline, R² ≈ 0). The all-features "
-            "leaderboard below, and the best model and feature contributions after it, show arithmetic, "
-            "not biology."
-        )
-    if design.features == chosen:
-        boards["all"] = boards[key]
-    elif main == "all":
-        boards["all"] = compare_models(design, label="all", **options)
-    else:
-        # The all-features board is the contrast (what the leaking columns give away), not the answer: its
-        # models keep their default settings, and the tuning budget goes to the main board.
-        boards["all"] = compare_models(design, label="all", **{**options, "tuning": "none"})
-        if tuning != "none":
-            notes.append(
-                f"Tuning ({tuning}) is spent on the {key} leaderboard; the all-features leaderboard, the "
-                "contrast that shows what the leaking columns give away, runs every model at its default "
-                "settings."
-            )
-    return Leaderboards(boards, designs, main, notes)
-
-
-def leaderboard_entries(comparison: ModelComparison) -> list[dict[str, Any]]:
-    """JSON entries of one leaderboard: shaped like the ``models`` entries, plus features and the tests."""
-
-    def finite(value) -> float | None:
-        return float(value) if value is not None and np.isfinite(value) else None
-
-    versus = comparison.versus_best()
-    dummy = comparison.dummy_r2()
-    entries = []
-    for result in comparison.results:
-        cv = result.cv_summary()
-        p_value, same = versus[result.name]
-        entries.append(
-            {
-                "name": result.name,
-                "cv": {key: finite(value) for key, value in cv.items()},
-                "test": {key: finite(value) for key, value in result.test.items()},
-                "test_ci95": {
-                    key: [finite(low), finite(high)] for key, (low, high) in result.test_intervals.items()
-                },
-                "fit_seconds": round(result.fit_seconds, 4),
-                "cv_seconds": round(result.cv_seconds, 4),
-                "tuning_seconds": round(result.tuning_seconds, 4),
-                "tuned_settings": {key: _plain(value) for key, value in result.best_params.items()},
-                "features": list(comparison.features),
-                "gain_over_dummy_r2": finite(cv["r2_mean"] - dummy) if dummy is not None else None,
-                "p_vs_best": finite(p_value),
-                "indistinguishable_from_best": same,
-                "best": result.name == comparison.best_name,
-            }
-        )
-    return entries
-
-
-def _plain(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, (tuple, list)):
-        return [_plain(item) for item in value]
-    if value is None or isinstance(value, (int, float, str, bool)):
-        return value
-    return str(value)
-
-
-@dataclass
-class RankingComparison:
-    """Regression's continuous prediction vs a classifier of significance, for ranking test genes."""
-
-    table: pd.DataFrame
-    threshold: float
-    significant_train: int
-    significant_test: int
-    magnitude_label: str
-    notes: list[str] = field(default_factory=list)
-
-
-def compare_ranking(
-    regression: ModelResult, design: Design, table, *, padj_threshold: float = 0.05, seed: int = 42
-) -> RankingComparison | None:
-    """Does binarising the target (significant or not) lose what regression keeps?
-
-    A gradient-boosting classifier learns "adjusted p below ``padj_threshold``" from the same
-    features and training genes as the regression model. On the test genes both rank genes: the
-    regression by its prediction (its absolute value for a signed target, oriented so that higher
-    means more significant on the training genes), the classifier by its probability. Scores:
-    Spearman with the observed |log fold change| and AUC for significance. A row for the
-    observed 0/1 label shows what the binary label itself keeps of the magnitude.
-
-    Returns None (nothing to compare) when the table has no adjusted p-value or a class is absent
-    from the training genes.
-    """
-    if "padj" not in table.data.columns:
-        return None
-    genes = table.data.drop_duplicates("gene_id").set_index("gene_id")
-    padj = genes["padj"]
-    magnitude_column = "logFC" if "logFC" in genes.columns else design.target
-    # DESeq2 leaves padj empty for filtered genes: they were not called significant.
-    sig_train = (padj.reindex(design.X_train.index) < padj_threshold).to_numpy()
-    sig_test = (padj.reindex(design.X_test.index) < padj_threshold).to_numpy()
-    if sig_train.all() or not sig_train.any() or sig_test.all() or not sig_test.any():
-        return None
-    magnitude = genes[magnitude_column].reindex(design.X_test.index).abs().to_numpy()
-    with threadpool_limits(limits=1):
-        classifier = HistGradientBoostingClassifier(random_state=seed).fit(design.X_train, sig_train)
-        probability = classifier.predict_proba(design.X_test)[:, 1]
-    y_train = design.y_train.to_numpy()
-    signed = is_signed(y_train)
-    fitted = regression.pipeline.predict(design.X_train)
-    train_score = np.abs(fitted) if signed else fitted
-    orientation = 1.0 if spearman(train_score, sig_train.astype(float)) >= 0 else -1.0
-    predicted = regression.pipeline.predict(design.X_test)
-    regression_score = orientation * (np.abs(predicted) if signed else predicted)
-    magnitude_label = f"|{table.display_name(magnitude_column)}|"
-    ok = np.isfinite(magnitude)
-    rows = []
-    for approach, score in (
-        (
-            f"regression ({regression.name}): {'|predicted|' if signed else 'predicted'} "
-            f"{design.target_label}",
-            regression_score,
-        ),
-        ("classification (HistGradientBoostingClassifier): P(significant)", probability),
-        ("observed label: significant or not (0/1)", sig_test.astype(float)),
-    ):
-        rows.append(
-            {
-                "ranking by": approach,
-                f"Spearman with {magnitude_label}": spearman(score[ok], magnitude[ok]),
-                "AUC for significance": (
-                    float(roc_auc_score(sig_test, score)) if not approach.startswith("observed") else np.nan
-                ),
-            }
-        )
-    notes = [
-        f"Significant: {table.display_name('padj')} < {padj_threshold:g} "
-        f"({int(sig_train.sum()):,} of {len(sig_train):,} training genes, {int(sig_test.sum()):,} of "
-        f"{len(sig_test):,} test genes); genes without an adjusted p-value count as not significant."
-    ]
-    from_test = [
-        design.feature_labels[f]
-        for f in design.features
-        if f in ("padj", "pvalue", "stat", "B", "neg_log10_p", "abs_stat")
-    ]
-    if from_test:
-        notes.append(
-            f"{', '.join(from_test)} {'is a feature' if len(from_test) == 1 else 'are features'} "
-            "here, and significance is computed from the same test: an AUC near 1 is arithmetic."
-        )
-    return RankingComparison(
-        pd.DataFrame(rows), padj_threshold, int(sig_train.sum()), int(sig_test.sum()), magnitude_label, notes
-    )

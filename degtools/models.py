@@ -214,14 +214,6 @@ CLASSIC_MODELS = (
     "KNeighborsRegressor",
 )
 
-#: tuning levels: how many settings to try, on at most how many training rows, with how many inner folds.
-TUNING = {
-    "none": None,
-    "fast": {"candidates": 5, "max_rows": 2000, "folds": 3, "halving": False},
-    "thorough": {"candidates": 40, "max_rows": 12000, "folds": 4, "halving": True},
-}
-
-
 def resolve_models(choice: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Model names from ``"all"``, a comma-separated string or a list; the baseline is always kept.
 

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from degtools.evaluate import ModelComparison
+from degtools.compare import ModelComparison
 from degtools.tables import DETable
 
 
