@@ -13,7 +13,8 @@ _LAZY = {
     "predictions": "degtools.compare", "regression_metrics": "degtools.stats",
     "Design": "degtools.prepare", "describe_numeric": "degtools.prepare", "prepare_design": "degtools.prepare",
     "Leaderboards": "degtools.leaderboards", "compare_feature_sets": "degtools.leaderboards",
-    "compare_ranking": "degtools.ranking", "LeakageReport": "degtools.leakage", "audit_leakage": "degtools.leakage",
+    "compare_ranking": "degtools.ranking", "LeakageReport": "degtools.leakage",
+    "audit_leakage": "degtools.leakage",
     "add_derived_columns": "degtools.prepare", "explain_target": "degtools.prepare",
 }
 
