@@ -60,7 +60,6 @@ FOLD_CHANGE_TARGETS = ("logFC", "abs_logFC")
 VERDICTS = ("leaks", "partly", "independent")
 
 
-
 @dataclass
 class FeatureAudit:
     """What the audit found for one feature."""
@@ -251,7 +250,11 @@ def audit_leakage(
 
 
 def _record_identities(found: _Findings, identities: list[Relation], label: Label) -> None:
-    """Both members of target = a × b (or a / b, or a monotone function of either) leak."""
+    """Record target = a × b (or a / b, or a monotone function of either) for both members.
+
+    Together they rebuild the target: both leak, unless one already leaks on its own, in which
+    case the other leaks partly.
+    """
     for identity in identities:
         a, b = identity.left, identity.right
         exact = identity.kind in EXACT_KINDS
