@@ -33,7 +33,7 @@ from sklearn.tree import DecisionTreeRegressor
 from threadpoolctl import threadpool_limits
 
 import degtools
-from degtools.evaluate import compare_models
+from degtools.compare import compare_models
 from degtools.models import SVR_MAX_ROWS, SubsampledRegressor
 
 PLAIN_SIX = {

@@ -9,11 +9,12 @@ from degtools.params import check_notebook_parameters, validate_params
 
 #: names imported on first use: scikit-learn costs ~1-2 s of start-up that `degtools inspect` does not need.
 _LAZY = {
-    "ModelComparison": "degtools.evaluate", "compare_models": "degtools.evaluate",
-    "predictions": "degtools.evaluate", "regression_metrics": "degtools.evaluate",
+    "ModelComparison": "degtools.compare", "compare_models": "degtools.compare",
+    "predictions": "degtools.compare", "regression_metrics": "degtools.stats",
     "Design": "degtools.prepare", "describe_numeric": "degtools.prepare", "prepare_design": "degtools.prepare",
-    "Leaderboards": "degtools.evaluate", "compare_feature_sets": "degtools.evaluate",
-    "compare_ranking": "degtools.evaluate", "LeakageReport": "degtools.leakage", "audit_leakage": "degtools.leakage",
+    "Leaderboards": "degtools.leaderboards", "compare_feature_sets": "degtools.leaderboards",
+    "compare_ranking": "degtools.ranking", "LeakageReport": "degtools.leakage",
+    "audit_leakage": "degtools.leakage",
     "add_derived_columns": "degtools.targets", "explain_target": "degtools.targets",
     "resolve_target": "degtools.targets",
 }

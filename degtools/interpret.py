@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
+from degtools.compare import ModelComparison, ModelResult, predictions
 from degtools.errors import InputError
-from degtools.evaluate import ModelComparison, ModelResult, predictions
 from degtools.io import DETable
 from degtools.io.genes import split_symbols
 from degtools.numeric import finite_or_none
@@ -233,7 +233,7 @@ def compare_feature_variant(
     without the table's own. The importance of each extra feature is
     the permutation importance (drop in test R²) in the better extended model.
     """
-    from degtools.evaluate import compare_models
+    from degtools.compare import compare_models
     from degtools.prepare import prepare_design
 
     extended_table = with_extra_features(table, extra)

@@ -26,7 +26,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from degtools.errors import ParamsError
 
@@ -38,32 +39,63 @@ SVR_MAX_ROWS = 4000
 class SubsampledRegressor(RegressorMixin, BaseEstimator):
     """Fit ``estimator`` on a seeded random subsample of at most ``max_rows`` rows.
 
-    Prediction uses the model fitted on the subsample. Used for kernel methods whose
-    cost grows faster than linearly with the number of rows.
+    Prediction uses the model fitted on the subsample. Used for kernel methods whose cost grows
+    faster than linearly with the number of rows.
+
+    Parameters
+    ----------
+    estimator
+        The regressor to fit (cloned); None means ``SVR()``, the model this wrapper exists for.
+    max_rows
+        Largest number of rows it is fitted on; smaller data are used whole, in order.
+    random_state
+        Seed of the subsample (anything :func:`numpy.random.default_rng` takes); None draws a
+        different subsample at each fit.
     """
 
-    def __init__(self, estimator=None, *, max_rows: int = SVR_MAX_ROWS, random_state: int | None = None):
+    def __init__(self, estimator=None, *, max_rows: int = SVR_MAX_ROWS, random_state=None):
         self.estimator = estimator
         self.max_rows = max_rows
         self.random_state = random_state
 
+    def _base_estimator(self) -> BaseEstimator:
+        return SVR() if self.estimator is None else self.estimator
+
+    def __sklearn_tags__(self):
+        """The wrapper's tags, with the input it accepts (sparse, NaN) taken from the estimator."""
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._base_estimator())
+        tags.input_tags.sparse = inner.input_tags.sparse
+        tags.input_tags.allow_nan = inner.input_tags.allow_nan
+        return tags
+
+    def _validate(self, X, y=None, *, reset: bool):
+        input_tags = self.__sklearn_tags__().input_tags
+        options = {
+            "accept_sparse": "csr" if input_tags.sparse else False,
+            "ensure_all_finite": "allow-nan" if input_tags.allow_nan else True,
+            "reset": reset,
+        }
+        if y is None and not reset:
+            return validate_data(self, X, **options)
+        return validate_data(self, X, y, y_numeric=True, **options)
+
     def fit(self, X, y):
-        """Fit a clone of the estimator on at most ``max_rows`` rows of ``X``."""
-        X = np.asarray(X)
-        y = np.asarray(y)
-        rows = np.arange(len(X))
-        if len(X) > self.max_rows:
-            rows = np.random.default_rng(self.random_state).choice(len(X), size=self.max_rows, replace=False)
+        """Fit a clone of the estimator on at most ``max_rows`` rows of ``X``; returns self."""
+        X, y = self._validate(X, y, reset=True)
+        n_rows = X.shape[0]
+        rows = np.arange(n_rows)
+        if n_rows > self.max_rows:
+            rows = np.random.default_rng(self.random_state).choice(n_rows, size=self.max_rows, replace=False)
             rows.sort()
-        self.estimator_ = clone(self.estimator).fit(X[rows], y[rows])
+        self.estimator_ = clone(self._base_estimator()).fit(X[rows], y[rows])
         self.n_rows_fitted_ = len(rows)
-        self.n_features_in_ = X.shape[1]
         return self
 
     def predict(self, X):
         """Predict with the estimator fitted on the subsample."""
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.predict(np.asarray(X))
+        check_is_fitted(self)
+        return self.estimator_.predict(self._validate(X, reset=False))
 
 
 @dataclass(frozen=True)
@@ -214,14 +246,6 @@ CLASSIC_MODELS = (
     "KNeighborsRegressor",
 )
 
-#: tuning levels: how many settings to try, on at most how many training rows, with how many inner folds.
-TUNING = {
-    "none": None,
-    "fast": {"candidates": 5, "max_rows": 2000, "folds": 3, "halving": False},
-    "thorough": {"candidates": 40, "max_rows": 12000, "folds": 4, "halving": True},
-}
-
-
 def resolve_models(choice: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Model names from ``"all"``, a comma-separated string or a list; the baseline is always kept.
 
@@ -272,7 +296,7 @@ def estimator_name(pipeline: Pipeline) -> str:
     """Class name of the estimator inside a pipeline (unwrapping the subsampler)."""
     model = pipeline.named_steps["model"]
     if isinstance(model, SubsampledRegressor):
-        model = model.estimator
+        model = model._base_estimator()
     return type(model).__name__
 
 

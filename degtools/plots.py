@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from degtools.evaluate import ModelComparison
+from degtools.compare import ModelComparison
 from degtools.io import DETable
 from degtools.io.genes import MULTI_GENE_SEPARATOR
 

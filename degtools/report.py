@@ -158,7 +158,7 @@ def build_results(*, params, table, design, comparison, timings: Timings, leakag
 
 def modelling_results(*, leakage=None, leaderboards=None, ranking=None, target_explanation=None) -> dict[str, Any]:
     """JSON fields of the leakage audit, the leaderboards and the ranking comparison (those given)."""
-    from degtools.evaluate import leaderboard_entries
+    from degtools.leaderboards import leaderboard_entries
 
     fields: dict[str, Any] = {}
     if target_explanation is not None:

@@ -6,10 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SHARED_TABLES
-from scipy import stats
 
 from degtools import InputError, add_derived_columns, audit_leakage, read_de_table
-from degtools.leakage import binned_r2, describe_adjustment, printed_digits
 
 
 def _audit(name: str, target: str = "logFC"):
@@ -112,26 +110,6 @@ def test_exact_product_found_in_a_made_up_table(tmp_path):
     assert "y = a × b for every row: with both as features any model is exact." in report.notes
 
 
-def test_bh_and_bonferroni_recognised_against_an_independent_computation():
-    rng = np.random.default_rng(2)
-    p = pd.Series(rng.uniform(size=500) ** 3)
-    ranks = stats.rankdata(p, method="ordinal")
-    by_hand = (p * len(p) / ranks).to_numpy().copy()
-    order = np.argsort(p.to_numpy())
-    by_hand[order] = np.minimum.accumulate(by_hand[order][::-1])[::-1]
-    assert describe_adjustment(p, pd.Series(np.minimum(by_hand, 1))) == "Benjamini-Hochberg, exact"
-    assert describe_adjustment(p, pd.Series(np.minimum(1, p * 500))) == "Bonferroni, exact"
-    assert describe_adjustment(p, pd.Series(rng.uniform(size=500))) is None
-    assert printed_digits(np.array([0.000123, 0.456, 1.23e-9])) == 3
-
-
-def test_binned_r2_is_high_for_a_function_and_near_zero_for_noise():
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=4000)
-    assert binned_r2(np.sin(x), x, bins=32) > 0.95
-    assert abs(binned_r2(rng.normal(size=4000), x, bins=32)) < 0.05
-
-
 def test_target_must_be_numeric(synthetic_table):
     with pytest.raises(InputError, match="target 'Gene.symbol' is not a numeric column"):
         audit_leakage(read_de_table(synthetic_table), target="Gene.symbol")
@@ -149,3 +127,33 @@ def test_significance_target_is_rebuilt_by_fold_change_over_its_error():
     # A member that is already monotone alone is not reported again as part of a pair.
     assert not any("function of stat" in relation for relation in audits["stat"].relations)
     assert report.independent == ["mean_expr"]
+
+
+def test_partners_of_an_exact_product_are_each_other_not_a_short_column_name(tmp_path):
+    """y = a × b beside noise columns named t and x: a and b are each other's partner."""
+    rng = np.random.default_rng(4)
+    n = 500
+    a, b = rng.uniform(0.5, 3, n), rng.uniform(0.5, 3, n)
+    frame = pd.DataFrame(
+        {
+            "ID": [f"g{i}" for i in range(n)],
+            "y": a * b,
+            "t": rng.normal(size=n),
+            "x": rng.normal(size=n),
+            "a": a,
+            "b": b,
+        }
+    )
+    path = tmp_path / "product.csv"
+    frame.to_csv(path, index=False)
+    audits = _by_label(audit_leakage(read_de_table(path), target="y"))
+    # The partner comes from the identity itself, not from a label found inside its sentence
+    # ("t" is a letter of "exact:"): both members name each other, with R² 1 together.
+    assert "exact: y = a × b" in audits["a"].relations and "exact: y = a × b" in audits["b"].relations
+    assert audits["a"].partner == "b" and audits["a"].r2_two == 1.0
+    assert audits["b"].partner == "a" and audits["b"].r2_two == 1.0
+    # The noise columns are tied to nothing: no relation, no identity partner, verdict independent.
+    for noise in ("t", "x"):
+        assert audits[noise].verdict == "independent"
+        assert audits[noise].relations == []
+        assert audits[noise].r2_two < 1.0

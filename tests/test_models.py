@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.model_selection import ParameterSampler
+from sklearn.svm import SVR
+from sklearn.tree import DecisionTreeRegressor
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from degtools import ParamsError
 from degtools.models import (
@@ -91,3 +94,23 @@ def test_subsampled_regressor_fits_on_at_most_max_rows():
     assert np.allclose(model.predict(X), y)
     small = SubsampledRegressor(LinearRegression(), max_rows=1000, random_state=0).fit(X, y)
     assert small.n_rows_fitted_ == 500
+
+
+@parametrize_with_checks(
+    [
+        SubsampledRegressor(),
+        SubsampledRegressor(SVR(), max_rows=50, random_state=0),
+        # a tree accepts missing values: the wrapper's tags follow the estimator it wraps
+        SubsampledRegressor(DecisionTreeRegressor(random_state=0), max_rows=50, random_state=0),
+    ]
+)
+def test_subsampled_regressor_passes_the_scikit_learn_estimator_checks(estimator, check):
+    """A well-behaved scikit-learn estimator: cloning, validation, tags, fitted state, pickling."""
+    check(estimator)
+
+
+def test_subsampled_regressor_defaults_to_svr():
+    assert estimator_name(build_pipeline("SVR", seed=0)) == "SVR"
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20.0)
+    model = SubsampledRegressor(max_rows=10, random_state=0).fit(X, y)
+    assert isinstance(model.estimator_, SVR) and model.n_rows_fitted_ == 10 and model.n_features_in_ == 2

@@ -1,0 +1,169 @@
+"""The leaderboards: one model comparison per feature set, so the reader sees what leakage buys.
+
+The main leaderboard uses the features the leakage audit calls independent (or the ones the
+user selected); beside it, one on all features is the contrast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from degtools.compare import ModelComparison, compare_models
+from degtools.errors import ParamsError
+from degtools.leakage import LeakageReport
+from degtools.models import DEFAULT_MODELS
+from degtools.prepare import Design
+
+
+@dataclass
+class Leaderboards:
+    """One leaderboard per feature set (``independent``, ``all`` or ``selected``), and the main one."""
+
+    boards: dict[str, ModelComparison | None]
+    designs: dict[str, Design]
+    main: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def comparison(self) -> ModelComparison:
+        """The main leaderboard (the one the report's best model comes from)."""
+        return self.boards[self.main]
+
+    @property
+    def design(self) -> Design:
+        """The design of the main leaderboard."""
+        return self.designs[self.main]
+
+    def side_by_side(self) -> pd.DataFrame:
+        """Mean CV R² of every model under each feature set, one column per leaderboard."""
+        columns = {}
+        for name, board in self.boards.items():
+            if board is not None:
+                table = board.table().set_index("model")
+                columns[f"CV R², {name} features"] = table["CV R²"]
+        frame = pd.DataFrame(columns)
+        if len(frame.columns) == 2:
+            frame["R² bought by leakage"] = frame.iloc[:, 1] - frame.iloc[:, 0]
+        return frame.sort_values(frame.columns[0], ascending=False, kind="stable")
+
+
+def compare_feature_sets(
+    design: Design,
+    audit: LeakageReport,
+    *,
+    features: str | list[str] = "independent",
+    models: tuple[str, ...] | list[str] | str = DEFAULT_MODELS,
+    cv_folds: int = 5,
+    seed: int = 42,
+    tuning: str = "none",
+    n_jobs: int = 1,
+) -> Leaderboards:
+    """The leaderboards the ``features`` parameter asks for.
+
+    ``independent`` (default): a main leaderboard on the features the leakage audit calls
+    independent, and beside it one on all features, so the reader sees what R² the leakage buys;
+    ``tuning`` applies to the main leaderboard, the all-features one keeps default settings.
+    When no feature is independent, the independent leaderboard is empty (``None``) and the
+    all-features one becomes the main one, with a note. ``all``: one leaderboard on all features.
+    A list of canonical names: a ``selected`` leaderboard plus ``all``.
+    """
+    options = dict(models=models, cv_folds=cv_folds, seed=seed, tuning=tuning, n_jobs=n_jobs)
+    boards: dict[str, ModelComparison | None] = {}
+    designs: dict[str, Design] = {"all": design}
+    notes: list[str] = []
+    if features == "all":
+        boards["all"] = compare_models(design, label="all", **options)
+        return Leaderboards(boards, designs, "all", notes)
+    if features == "independent":
+        key, chosen = "independent", [f for f in design.features if f in audit.independent]
+    else:
+        missing = [f for f in features if f not in design.features]
+        if missing:
+            raise ParamsError(
+                f"feature(s) {', '.join(missing)} are not candidate features of this design "
+                f"({', '.join(design.feature_labels.values())}); derived columns need derived_features: true."
+            )
+        key, chosen = "selected", [f for f in design.features if f in features]
+        leaking = [design.feature_labels[f] for f in chosen if audit.verdict(f) != "independent"]
+        if leaking:
+            notes.append(
+                f"Selected features the audit flags as leaking (fully or partly): {', '.join(leaking)}."
+            )
+    if chosen:
+        designs[key] = design.with_features(chosen)
+        boards[key] = compare_models(designs[key], label=key, **options)
+        main = key
+    else:
+        boards[key] = None
+        main = "all"
+        notes.append(
+            "No feature is left after removing the leaking ones, so there is no independent leaderboard: "
+            "the only honest prediction is the training mean (the dummy baseline, R² ≈ 0). The all-features "
+            "leaderboard below, and the best model and feature contributions after it, show arithmetic, "
+            "not biology."
+        )
+    if design.features == chosen:
+        boards["all"] = boards[key]
+    elif main == "all":
+        boards["all"] = compare_models(design, label="all", **options)
+    else:
+        # The all-features board is the contrast (what the leaking columns give away), not the answer: its
+        # models keep their default settings, and the tuning budget goes to the main board.
+        boards["all"] = compare_models(design, label="all", **{**options, "tuning": "none"})
+        if tuning != "none":
+            notes.append(
+                f"Tuning ({tuning}) is spent on the {key} leaderboard; the all-features leaderboard, the "
+                "contrast that shows what the leaking columns give away, runs every model at its default "
+                "settings."
+            )
+    return Leaderboards(boards, designs, main, notes)
+
+
+def leaderboard_entries(comparison: ModelComparison) -> list[dict[str, Any]]:
+    """JSON entries of one leaderboard: shaped like the ``models`` entries, plus features and the tests."""
+
+    def finite(value) -> float | None:
+        return float(value) if value is not None and np.isfinite(value) else None
+
+    versus = comparison.versus_best()
+    dummy = comparison.dummy_r2()
+    entries = []
+    for result in comparison.results:
+        cv = result.cv_summary()
+        p_value, same = versus[result.name]
+        entries.append(
+            {
+                "name": result.name,
+                "cv": {key: finite(value) for key, value in cv.items()},
+                "test": {key: finite(value) for key, value in result.test.items()},
+                "test_ci95": {
+                    key: [finite(low), finite(high)] for key, (low, high) in result.test_intervals.items()
+                },
+                "fit_seconds": round(result.fit_seconds, 4),
+                "cv_seconds": round(result.cv_seconds, 4),
+                "tuning_seconds": round(result.tuning_seconds, 4),
+                "tuned_settings": {key: _plain(value) for key, value in result.best_params.items()},
+                "features": list(comparison.features),
+                "gain_over_dummy_r2": finite(cv["r2_mean"] - dummy) if dummy is not None else None,
+                "p_vs_best": finite(p_value),
+                "indistinguishable_from_best": same,
+                "best": result.name == comparison.best_name,
+            }
+        )
+    return entries
+
+
+def _plain(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)
