@@ -23,7 +23,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from degtools import enrich, plots, read_de_table  # noqa: E402
+from degtools import enrich, genesets, plots, read_de_table  # noqa: E402
+from degtools.gene_level import gene_level  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 GO_BP = ROOT / "data" / "enrichr.GO_Biological_Process_2021.gmt"
@@ -38,8 +39,8 @@ def timed(label: str, function, *args, **kwargs):
 
 
 def bench_collection(table, gmt, *, method: str, permutations: int = 1000) -> float:
-    gene_sets, t_read = timed(f"read GMT ({Path(gmt).name if gmt else 'Hallmark'})", enrich.read_gmt, gmt)
-    genes, t_level = timed("collapse to one value per gene", enrich.gene_level, table)
+    gene_sets, t_read = timed(f"read GMT ({Path(gmt).name if gmt else 'Hallmark'})", genesets.read_gmt, gmt)
+    genes, t_level = timed("collapse to one value per gene", gene_level, table)
     _, t_ora = timed("ORA up + down (gseapy.enrich)", enrich.over_representation, genes, gene_sets)
     gsea, t_gsea = timed(
         f"GSEA prerank (method={method})", enrich.preranked_gsea, genes, gene_sets,

@@ -1,9 +1,7 @@
-"""Gene sets, offline: GMT files, over-representation (ORA) and preranked GSEA.
+"""Gene-set tests, offline: over-representation (ORA) and preranked GSEA, and what the report shows of them.
 
 The statistics come from gseapy's offline functions (``gseapy.enrich`` with a background list
 and ``gseapy.prerank``), always given a dict of gene sets, so nothing is fetched from the network.
-The default gene sets are the MSigDB Hallmark collection bundled in ``degtools/data``
-(CC BY 4.0, see :data:`HALLMARK_ATTRIBUTION`).
 """
 
 from __future__ import annotations
@@ -13,132 +11,31 @@ import math
 import warnings
 from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
+from degtools.gene_level import gene_level, ranking_metric, regulated_genes
+from degtools.genesets import GeneSets, MatchSummary, match_genes
 from degtools.io import DETable
-from degtools.io.genes import split_symbols
 from degtools.numeric import benjamini_hochberg, finite_or_none
-from degtools.provenance import file_sha256
 from degtools.resources import job_cap
 
-HALLMARK_FILE = "h.all.v2023.1.Hs.symbols.gmt"
-
-#: the attribution the MSigDB licence (CC BY 4.0) asks for, shown wherever Hallmark results are.
-HALLMARK_ATTRIBUTION = (
-    "The Hallmark gene sets come from MSigDB v2023.1.Hs (Liberzon et al. 2015, Cell Systems 1:417-425), "
-    "(c) 2004-2023 Broad Institute, Inc., Massachusetts Institute of Technology, and Regents of the "
-    "University of California, distributed under the Creative Commons Attribution 4.0 International "
-    "License (CC BY 4.0)."
-)
-
-#: gene sets with fewer (or more) genes among the tested genes are not tested.
-MIN_SET_SIZE = 10
+#: ORA tests a set when this many to :data:`MAX_SET_SIZE` of its genes are in the background.
+ORA_MIN_SET_SIZE = 10
+#: GSEA tests a set when this many to :data:`MAX_SET_SIZE` of its genes are in the ranking.
+GSEA_MIN_SET_SIZE = 15
+#: larger sets are not tested (by either method).
 MAX_SET_SIZE = 500
 
 #: above this many tested sets GSEA switches from permutations to gseapy's adaptive multilevel method
 #: (1000 permutations x 2,500 GO sets took minutes; the multilevel estimate takes seconds, see bench/).
 PERMUTATION_MAX_SETS = 500
 
-#: fewest genes of a table that must match the gene sets before any enrichment is attempted.
-MIN_MATCHED_GENES = 10
-
-
-@dataclass
-class GeneSets:
-    """A collection of gene sets read from a GMT file."""
-
-    name: str
-    path: Path
-    sha256: str
-    sets: dict[str, list[str]]
-    descriptions: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def genes(self) -> set[str]:
-        """Every gene named by any set."""
-        return {gene for genes in self.sets.values() for gene in genes}
-
-    @property
-    def is_hallmark(self) -> bool:
-        """Whether these are the MSigDB Hallmark sets (which need the CC BY 4.0 attribution)."""
-        return self.path.name.startswith("h.all.") or all(name.startswith("HALLMARK_") for name in self.sets)
-
-    @property
-    def attribution(self) -> str:
-        """Attribution line for a report that uses these sets (empty when none is known)."""
-        return HALLMARK_ATTRIBUTION if self.is_hallmark else ""
-
-    def describe(self) -> dict[str, Any]:
-        """Name, file, sha256 and size, for the methods and the JSON."""
-        sizes = [len(genes) for genes in self.sets.values()]
-        return {
-            "name": self.name,
-            "path": str(self.path),
-            "sha256": self.sha256,
-            "sets": len(self.sets),
-            "genes": len(self.genes),
-            "min_set_size": min(sizes),
-            "max_set_size": max(sizes),
-            "attribution": self.attribution,
-        }
-
-
-def default_gene_sets_path() -> Path:
-    """Path of the bundled MSigDB Hallmark GMT."""
-    return Path(str(resources.files("degtools") / "data" / HALLMARK_FILE))
-
-
-def read_gmt(path: str | Path | None = None) -> GeneSets:
-    """Read a GMT file: one set per line, ``name <TAB> description <TAB> gene <TAB> gene ...``.
-
-    Set names are kept exactly as written (spaces, quotes and parentheses included); the
-    description may be empty. Empty gene fields and repeated genes within a set are dropped.
-
-    Parameters
-    ----------
-    path
-        The GMT file; empty or ``None`` reads the bundled Hallmark collection.
-
-    Raises
-    ------
-    InputError
-        If the file is missing or holds no line with a name and at least one gene.
-    """
-    path = default_gene_sets_path() if path is None or str(path).strip() == "" else Path(path).expanduser()
-    if not path.is_file():
-        raise InputError(
-            f"gene_sets file {str(path)!r} does not exist; expected a GMT file (name, description, genes, "
-            "tab-separated). Leave gene_sets empty for the bundled Hallmark sets."
-        )
-    sets: dict[str, list[str]] = {}
-    descriptions: dict[str, str] = {}
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            fields = line.rstrip("\r\n").split("\t")
-            if len(fields) < 3 or not fields[0].strip():
-                continue
-            name = fields[0].strip()
-            genes = list(dict.fromkeys(gene.strip() for gene in fields[2:] if gene.strip()))
-            if not genes:
-                continue
-            if name in sets:
-                sets[name] = list(dict.fromkeys(sets[name] + genes))
-            else:
-                sets[name] = genes
-                descriptions[name] = fields[1].strip()
-    if not sets:
-        raise InputError(
-            f"{path.name} holds no gene set; expected GMT lines "
-            "'name<TAB>description<TAB>gene1<TAB>gene2...'."
-        )
-    name = path.name.removesuffix(".gmt")
-    return GeneSets(name=name, path=path, sha256=file_sha256(path), sets=sets, descriptions=descriptions)
+#: the colour scale's floor for multilevel GSEA FDRs (which, unlike permutation FDRs, have no resolution).
+MULTILEVEL_FDR_FLOOR = 1e-30
 
 
 @contextmanager
@@ -156,119 +53,6 @@ def _quiet_gseapy():
         yield
 
 
-def ranking_metric(table: DETable) -> tuple[pd.Series, str]:
-    """The per-row statistic genes are ranked by, and a sentence saying which it is.
-
-    A signed statistic (limma t, DESeq2 Wald) is used as is; an unsigned one (F) or none at all
-    is replaced by sign(logFC) x -log10(p); a table without p-values is ranked by logFC.
-    """
-    data = table.data
-    if "stat" in data and table.stat_kind in ("t", "Wald") and data["stat"].notna().any():
-        return data["stat"], f"the table's {table.display_name('stat')} statistic"
-    if "logFC" in data and "pvalue" in data and data["pvalue"].notna().any():
-        pvalues = data["pvalue"].clip(lower=1e-300)
-        metric = np.sign(data["logFC"]) * -np.log10(pvalues)
-        return metric, (
-            f"sign({table.display_name('logFC')}) x -log10({table.display_name('pvalue')}) "
-            "(the table has no signed statistic)"
-        )
-    if "logFC" in data:
-        return data["logFC"], f"{table.display_name('logFC')} (the table has no statistic or p-value)"
-    raise InputError(
-        f"{table.path.name} has no logFC, statistic or p-value column; gene-set analysis needs at least a "
-        "log fold change."
-    )
-
-
-def gene_names(table: DETable) -> tuple[pd.Series, str]:
-    """The names genes are matched to gene sets by: the symbols, or the IDs of a table without symbols.
-
-    Ensembl IDs lose their version suffix (``ENSG00000000003.15`` -> ``ENSG00000000003``), so a GMT
-    of unversioned Ensembl IDs matches. Returns the names (one string per row) and ``"symbol"`` or ``"ID"``.
-    """
-    if "symbol" in table.data:
-        return table.data["symbol"], "symbol"
-    ids = table.data["gene_id"].astype(str).str.replace(r"^(ENS[A-Z]*\d+)\.\d+$", r"\1", regex=True)
-    return ids, "ID"
-
-
-def gene_level(table: DETable) -> pd.DataFrame:
-    """One row per gene, ready for ORA and GSEA.
-
-    Genes are named by symbol (by ID in a table without symbols, see :func:`gene_names`). A row
-    whose symbol names several genes (``A /// B``) counts for each of them; where several rows
-    (probes) name the same gene, the row with the largest absolute ranking metric represents it.
-    Rows without a name or without a ranking value are left out.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by gene name (``symbol``), with ``gene_id``, ``metric`` and, where the table has
-        them, ``logFC``, ``padj``, ``pvalue``, ``mean_expr``.
-    """
-    columns = ["logFC", "pvalue", "padj", "mean_expr"]
-    metric, _ = ranking_metric(table)
-    names, _ = gene_names(table)
-    frame = table.data[["gene_id"] + [c for c in columns if c in table.data]].copy()
-    frame["symbol"] = names.map(split_symbols)
-    frame["metric"] = metric
-    frame = frame.loc[frame["metric"].notna()]
-    frame = frame.explode("symbol").dropna(subset=["symbol"])
-    frame["_strength"] = frame["metric"].abs()
-    frame = frame.sort_values(["_strength", "gene_id"], ascending=[False, True], kind="stable")
-    frame = frame.drop_duplicates("symbol", keep="first").drop(columns="_strength")
-    return frame.set_index("symbol").sort_index()
-
-
-@dataclass
-class MatchSummary:
-    """How many of a table's genes the gene sets know."""
-
-    rows: int
-    rows_named: int
-    genes: int
-    matched: int
-    collection: str
-    by: str = "symbol"
-
-    @property
-    def usable(self) -> bool:
-        """Whether enough genes matched for enrichment to mean anything."""
-        return self.matched >= MIN_MATCHED_GENES
-
-    def sentence(self) -> str:
-        """E.g. "0 of 14,599 IDs matched any Hallmark gene", with what to do when too few matched."""
-        if self.by == "ID":
-            text = f"{self.matched:,} of {self.rows:,} IDs matched any {self.collection} gene"
-            if not self.usable:
-                text += (
-                    ": the table has no gene symbols. Give a two-column ID, symbol file with the id_map "
-                    "parameter, or a GMT file that uses the table's own IDs with gene_sets."
-                )
-            return text + ("" if not self.usable else " (the table has no symbols: matched by ID).")
-        text = (
-            f"{self.matched:,} of {self.genes:,} gene symbols (from {self.rows_named:,} of "
-            f"{self.rows:,} rows) matched any {self.collection} gene."
-        )
-        if not self.usable:
-            text += (
-                f" That is too few (at least {MIN_MATCHED_GENES} are needed): the table may be from "
-                "another organism or use other identifiers. Give a GMT file for its organism and IDs "
-                "with gene_sets, or map its IDs to symbols with id_map."
-            )
-        return text
-
-
-def match_genes(table: DETable, genes: pd.DataFrame, gene_sets: GeneSets) -> MatchSummary:
-    """Count the table's rows, named rows, genes and genes present in any gene set."""
-    names, by = gene_names(table)
-    rows_named = int(names.map(split_symbols).map(bool).sum())
-    known = gene_sets.genes
-    matched = sum(1 for name in genes.index if name in known)
-    collection = "Hallmark" if gene_sets.is_hallmark else gene_sets.name
-    return MatchSummary(len(table.data), rows_named, len(genes), matched, collection, by)
-
-
 def _restricted_sets(
     gene_sets: GeneSets, universe: set[str], *, min_size: int, max_size: int
 ) -> dict[str, list[str]]:
@@ -281,21 +65,6 @@ def _restricted_sets(
     return restricted
 
 
-def regulated_genes(
-    genes: pd.DataFrame, *, padj_threshold: float, lfc_threshold: float
-) -> dict[str, list[str]]:
-    r"""Symbols called up and down: adjusted p < ``padj_threshold`` and \|logFC\| >= ``lfc_threshold``.
-
-    Tables without adjusted p-values use raw p-values; tables without logFC the ranking metric's sign.
-    """
-    significance = genes["padj"] if "padj" in genes else genes.get("pvalue")
-    passed = significance < padj_threshold if significance is not None else pd.Series(True, index=genes.index)
-    change = genes["logFC"] if "logFC" in genes else genes["metric"]
-    up = passed & (change >= lfc_threshold) & (change > 0)
-    down = passed & (change <= -lfc_threshold) & (change < 0)
-    return {"up": sorted(genes.index[up]), "down": sorted(genes.index[down])}
-
-
 ORA_COLUMNS = ["set", "direction", "size", "overlap", "pvalue", "fdr", "odds_ratio", "genes"]
 
 
@@ -305,7 +74,7 @@ def over_representation(
     *,
     padj_threshold: float = 0.05,
     lfc_threshold: float = 1.0,
-    min_size: int = MIN_SET_SIZE,
+    min_size: int = ORA_MIN_SET_SIZE,
     max_size: int = MAX_SET_SIZE,
 ) -> pd.DataFrame:
     """Hypergeometric over-representation of the up- and of the down-regulated genes, separately.
@@ -371,7 +140,7 @@ def preranked_gsea(
     *,
     permutations: int = 1000,
     seed: int = 42,
-    min_size: int = 15,
+    min_size: int = GSEA_MIN_SET_SIZE,
     max_size: int = MAX_SET_SIZE,
     threads: int = 2,
     method: str = "auto",
@@ -478,7 +247,7 @@ class Enrichment:
     @property
     def fdr_floor(self) -> float:
         """The smallest FDR the GSEA can resolve (1/permutations), or a tiny number for multilevel results."""
-        return 1 / self.permutations if self.gsea_method == "permutation" else 1e-30
+        return 1 / self.permutations if self.gsea_method == "permutation" else MULTILEVEL_FDR_FLOOR
 
     @property
     def ran(self) -> bool:
@@ -542,16 +311,16 @@ class Enrichment:
                 f"hypergeometric P(X >= overlap), gseapy.enrich; background = tested genes with a symbol; "
                 f"up: adjusted p < {self.padj_threshold} and logFC >= {self.lfc_threshold}; down: adjusted "
                 f"p < {self.padj_threshold} and logFC <= -{self.lfc_threshold}; BH FDR per direction; "
-                f"sets with {MIN_SET_SIZE} to {MAX_SET_SIZE} genes in the background",
+                f"sets with {ORA_MIN_SET_SIZE} to {MAX_SET_SIZE} genes in the background",
             ),
         ]
         if self.gsea_method == "permutation":
             rows.append(
                 (
                     "GSEA",
-                    f"gseapy.prerank, {self.permutations} gene-set permutations, sets with 15 to "
-                    f"{MAX_SET_SIZE} genes in the ranking; p-values of 0 reported as "
-                    f"< 1/{self.permutations}",
+                    f"gseapy.prerank, {self.permutations} gene-set permutations, sets with "
+                    f"{GSEA_MIN_SET_SIZE} to {MAX_SET_SIZE} genes in the ranking; p-values of 0 reported "
+                    f"as < 1/{self.permutations}",
                 )
             )
         else:
@@ -560,7 +329,7 @@ class Enrichment:
                     "GSEA",
                     f"gseapy.prerank, adaptive multilevel p-values (more than "
                     f"{PERMUTATION_MAX_SETS} sets tested: permutations would take minutes), sets "
-                    f"with 15 to {MAX_SET_SIZE} genes in the ranking",
+                    f"with {GSEA_MIN_SET_SIZE} to {MAX_SET_SIZE} genes in the ranking",
                 )
             )
         if info["attribution"]:
@@ -668,41 +437,3 @@ def run_enrichment(
         list_sizes=lists,
         gsea_method=gsea.attrs.get("method", "permutation"),
     )
-
-
-#: pathway features: a set becomes a feature when at least this many of the table's genes are in it
-PATHWAY_MIN_GENES = 15
-#: and at most this many sets (the ones covering most genes) become features, to keep the fits fast
-PATHWAY_MAX_SETS = 50
-
-
-def pathway_membership(
-    table: DETable,
-    gene_sets: GeneSets,
-    *,
-    min_genes: int = PATHWAY_MIN_GENES,
-    max_sets: int = PATHWAY_MAX_SETS,
-) -> pd.DataFrame:
-    """Gene-set membership as 0/1 features, one column ``pathway: <set>`` per set, indexed by gene ID.
-
-    A row belongs to a set when any of its symbols does. Only sets with at least ``min_genes``
-    of the table's genes are kept, at most ``max_sets`` of them (those covering most genes).
-    An empty frame (no columns) when the table has no symbols or no set is large enough.
-    """
-    ids = table.data["gene_id"].astype(str)
-    names, _ = gene_names(table)
-    symbols = names.map(split_symbols)
-    genes = set(gene_level(table).index)
-    coverage = {name: len(genes.intersection(members)) for name, members in gene_sets.sets.items()}
-    kept = [
-        name
-        for name, count in sorted(coverage.items(), key=lambda item: (-item[1], item[0]))
-        if count >= min_genes
-    ][:max_sets]
-    columns = {}
-    for name in kept:
-        members = set(gene_sets.sets[name])
-        columns[f"pathway: {name}"] = [float(any(symbol in members for symbol in row)) for row in symbols]
-    frame = pd.DataFrame(columns, index=ids.to_numpy())
-    frame.index.name = "gene_id"
-    return frame[~frame.index.duplicated(keep="first")]

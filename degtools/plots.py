@@ -11,10 +11,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
 from degtools.compare import ModelComparison
+from degtools.errors import InputError
+from degtools.gene_level import DOWN, NOT_SIGNIFICANT, UP, call_regulation
 from degtools.io import DETable
 from degtools.io.genes import MULTI_GENE_SEPARATOR
+from degtools.numeric import P_VALUE_FLOOR, neg_log10_p
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -174,8 +178,6 @@ def place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, labels: list[str], *, f
     axes_box = ax.get_window_extent(renderer)
     points = [to_display((float(px), float(py))) for px, py in zip(x, y, strict=True)]
     # a small box around every labelled point, so labels do not hide the points they name
-    from matplotlib.transforms import Bbox
-
     taken = [Bbox.from_extents(px - 3, py - 3, px + 3, py + 3) for px, py in points]
     drawn = []
     directions = [(1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1), (1, 0), (-1, 0)]
@@ -211,13 +213,6 @@ def place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, labels: list[str], *, f
     return drawn
 
 
-def _regulation(logfc: pd.Series, significant: pd.Series, lfc_threshold: float) -> pd.Series:
-    state = pd.Series("not significant", index=logfc.index)
-    state[significant & (logfc >= lfc_threshold) & (logfc > 0)] = "up"
-    state[significant & (logfc <= -lfc_threshold) & (logfc < 0)] = "down"
-    return state
-
-
 def _gene_labels(table: DETable) -> pd.Series:
     """The first symbol of each row, or its gene ID where there is no symbol."""
     ids = table.data["gene_id"].astype(str)
@@ -237,7 +232,7 @@ def _significance(table: DETable) -> tuple[pd.Series, str]:
 
 def _scatter_by_state(ax: Axes, frame: pd.DataFrame, x: str, y: str) -> None:
     """Not-significant genes in grey below, then down and up genes in colour, counts in the legend."""
-    for state, color in (("not significant", OTHER_COLOR), ("down", DOWN_COLOR), ("up", UP_COLOR)):
+    for state, color in ((NOT_SIGNIFICANT, OTHER_COLOR), (DOWN, DOWN_COLOR), (UP, UP_COLOR)):
         part = frame[frame["state"] == state]
         ax.scatter(part[x], part[y], s=5, alpha=0.6, color=color, linewidths=0,
                    label=f"{state} ({len(part):,})", rasterized=True)
@@ -249,7 +244,7 @@ def _finish_regulation_plot(ax: Axes, frame: pd.DataFrame, x: str, y: str, *, ti
     ax.set_title(title, fontsize=9)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=2, frameon=False)
     ax.margins(x=margins[0], y=margins[1])
-    labelled = frame[frame["state"] != "not significant"].nsmallest(n_labels, "p")
+    labelled = frame[frame["state"] != NOT_SIGNIFICANT].nsmallest(n_labels, "p")
     ax.figure.canvas.draw()
     place_labels(ax, labelled[x].to_numpy(), labelled[y].to_numpy(), labelled["label"].tolist())
 
@@ -268,8 +263,6 @@ def plot_volcano(
     logFC is at least ``lfc_threshold`` (at most ``-lfc_threshold``). The ``n_labels`` significant
     genes with the smallest p-values are labelled by symbol (or ID), without overlapping labels.
     """
-    from degtools.errors import InputError
-
     data = table.data
     if "logFC" not in data or "pvalue" not in data:
         raise InputError(
@@ -277,16 +270,17 @@ def plot_volcano(
         )
     ax = _axes(ax, (7.5, 5))
     significance, significance_label = _significance(table)
-    frame = pd.DataFrame({"logFC": data["logFC"], "p": data["pvalue"].clip(lower=1e-300),
+    frame = pd.DataFrame({"logFC": data["logFC"], "p": data["pvalue"],
                           "sig": significance, "label": _gene_labels(table)}).dropna(subset=["logFC", "p"])
-    frame["y"] = -np.log10(frame["p"])
-    frame["state"] = _regulation(frame["logFC"], frame["sig"] < padj_threshold, lfc_threshold)
+    frame["y"] = neg_log10_p(frame["p"])
+    significant = frame["sig"] < padj_threshold
+    frame["state"] = call_regulation(frame["logFC"], significant, lfc_threshold=lfc_threshold)
     _scatter_by_state(ax, frame, "logFC", "y")
     ax.axvline(lfc_threshold, color="black", linewidth=0.7, linestyle=":")
     ax.axvline(-lfc_threshold, color="black", linewidth=0.7, linestyle=":")
     passing = frame.loc[frame["sig"] < padj_threshold, "p"]
     if not passing.empty:
-        ax.axhline(-np.log10(passing.max()), color="black", linewidth=0.7, linestyle=":")
+        ax.axhline(float(neg_log10_p(passing.max())), color="black", linewidth=0.7, linestyle=":")
     ax.set_xlabel(f"{table.display_name('logFC')} (log2 fold change)")
     ax.set_ylabel(f"-log10 {table.display_name('pvalue')}")
     title = f"{significance_label} < {padj_threshold:g} and |logFC| ≥ {lfc_threshold:g}"
@@ -306,8 +300,6 @@ def plot_ma(
 
     A linear mean (DESeq2's baseMean) is drawn on a log10 axis; log-scale means (AveExpr, logCPM) as they are.
     """
-    from degtools.errors import InputError
-
     data = table.data
     if "mean_expr" not in data or "logFC" not in data or not data["mean_expr"].notna().any():
         raise InputError(
@@ -322,7 +314,8 @@ def plot_ma(
     if table.mean_scale == "linear":
         frame = frame[frame["mean"] > 0]
         ax.set_xscale("log")
-    frame["state"] = _regulation(frame["logFC"], frame["sig"] < padj_threshold, lfc_threshold)
+    significant = frame["sig"] < padj_threshold
+    frame["state"] = call_regulation(frame["logFC"], significant, lfc_threshold=lfc_threshold)
     _scatter_by_state(ax, frame, "mean", "logFC")
     ax.axhline(0, color="black", linewidth=0.8)
     for level in (lfc_threshold, -lfc_threshold):
@@ -336,7 +329,7 @@ def plot_ma(
 
 
 def plot_enrichment_dots(
-    results: pd.DataFrame, *, n: int = 20, title: str = "", fdr_floor: float = 1e-300, ax: Axes | None = None
+    results: pd.DataFrame, *, n: int = 20, title: str = "", fdr_floor: float = P_VALUE_FLOOR, ax: Axes | None = None
 ) -> Figure:
     """Dot plot of gene-set results: one row per set, best first.
 
@@ -364,7 +357,7 @@ def plot_enrichment_dots(
         labels = [f"{label} ({direction})" for label, direction in zip(labels, shown["direction"], strict=True)]
     positions = np.arange(len(shown))
     dots = ax.scatter(x, positions, s=20 + 180 * shown["size"] / max(float(shown["size"].max()), 1.0),
-                      c=-np.log10(fdr), cmap="viridis", edgecolors="black", linewidths=0.4)
+                      c=neg_log10_p(fdr), cmap="viridis", edgecolors="black", linewidths=0.4)
     ax.set_yticks(positions, labels, fontsize=7)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.axvline(0, color="black", linewidth=0.8)

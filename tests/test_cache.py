@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from degtools import batch, enrich, read_de_table
+from degtools import batch, enrich, genesets, read_de_table
 from degtools.cache import CACHE_VARIABLE, shared_call
 
 CALLS: list[tuple] = []
@@ -39,7 +39,7 @@ def test_identical_calls_are_reused_and_others_run(monkeypatch, tmp_path: Path):
 
 def test_a_reused_enrichment_equals_a_fresh_one(monkeypatch, tmp_path: Path, demo_slice: Path):
     table = read_de_table(demo_slice)
-    sets = enrich.read_gmt("")
+    sets = genesets.read_gmt("")
     options = dict(permutations=100, seed=3, threads=1)
     monkeypatch.delenv(CACHE_VARIABLE, raising=False)
     fresh = enrich.run_enrichment(table, sets, **options)

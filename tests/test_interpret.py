@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from conftest import SHARED_TABLES
 
-from degtools import compare_models, enrich, interpret, prepare_design, read_de_table, validate_params
-from degtools.errors import InputError, ParamsError
+from degtools import compare_models, genesets, interpret, prepare_design, read_de_table, validate_params
+from degtools.errors import ParamsError
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -78,50 +78,6 @@ def test_residual_reasons(symbol, observed, predicted, counts, expected):
     assert expected in sentence and sentence.endswith(".")
 
 
-def test_feature_variant_finds_an_informative_extra_feature(synthetic_table):
-    table = read_de_table(synthetic_table)
-    rng = np.random.default_rng(3)
-    extra = pd.DataFrame(
-        {
-            "helper": table.data["mean_expr"].to_numpy() + rng.normal(0, 0.05, len(table.data)),
-            "useless": rng.normal(0, 1, len(table.data)),
-        },
-        index=table.data["gene_id"].to_numpy(),
-    )
-    variant = interpret.compare_feature_variant(
-        table,
-        extra,
-        target="mean_expr",
-        label="helpers",
-        cv_folds=3,
-        models=("LinearRegression",),
-        alone=True,
-    )
-    summary = variant.table()
-    assert set(summary["model"]) == {"DummyRegressor", "LinearRegression"}  # the baseline is always kept
-    summary = summary[summary["model"] == "LinearRegression"].set_index("features")
-    assert summary.loc["table's own features", "CV R²"] < 0.2  # AveExpr is unrelated to the rest
-    assert summary.loc["own features + helpers", "CV R²"] > 0.9
-    assert summary.loc["helpers only", "CV R²"] > 0.9
-    assert variant.importances.iloc[0]["feature"] == "helper"
-    data = variant.to_json()
-    assert data["with"]["LinearRegression"]["cv_r2"] > data["without"]["LinearRegression"]["cv_r2"]
-    json.dumps(data, allow_nan=False)
-
-
-def test_reference_join_gse15852_with_gse2034():
-    table = read_de_table(SHARED_TABLES["GSE15852"])
-    reference = read_de_table(SHARED_TABLES["GSE2034"])
-    joined = interpret.join_reference(table, reference)
-    assert joined.shared_genes == joined.genes == joined.reference_genes  # same array platform
-    assert joined.matched_rows == int(table.data["symbol"].notna().sum())
-    assert list(joined.features.columns) == ["GSE2034 logFC", "GSE2034 statistic"]
-    assert -1 < joined.pearson < 1 and -1 < joined.spearman < 1
-    assert "gene symbols in both" in set(joined.summary()["item"])
-    with pytest.raises(InputError, match="no gene-symbol column"):
-        interpret.join_reference(table, read_de_table(SHARED_TABLES["pasilla"]))
-
-
 def test_new_parameters_are_validated():
     checked = validate_params({"padj_threshold": "0.01", "lfc_threshold": 0, "pathway_features": "yes"})
     assert checked["padj_threshold"] == 0.01 and checked["pathway_features"] is True
@@ -164,7 +120,7 @@ class ActiveMarkup(HTMLParser):
 
 
 def malicious_table(tmp_path: Path, name: str) -> Path:
-    hallmark = enrich.read_gmt("")
+    hallmark = genesets.read_gmt("")
     symbols = sorted(set(hallmark.sets["HALLMARK_E2F_TARGETS"]) | set(hallmark.sets["HALLMARK_ADIPOGENESIS"]))
     symbols = symbols[:238] + ["<svg/onload=alert(1)>", "A /// <b>B</b>"]
     rng = np.random.default_rng(5)
@@ -192,7 +148,7 @@ def test_report_shows_hostile_strings_as_text(tmp_path):
 
     table = malicious_table(tmp_path, "hostile.tsv")
     reference = malicious_table(tmp_path, "hostile_reference.tsv")
-    hallmark = enrich.read_gmt("")
+    hallmark = genesets.read_gmt("")
     gmt = tmp_path / "hostile.gmt"
     members = "\t".join(hallmark.sets["HALLMARK_E2F_TARGETS"])
     gmt.write_text(
@@ -275,12 +231,3 @@ def test_report_with_id_map_reads_the_biology_of_an_ensembl_only_table(tmp_path)
     assert f"{enrichment['matched_genes']:,} of" in page and "matched any Hallmark gene" in page
     assert "Preranked GSEA" in page and "CC BY 4.0" in page
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
-
-
-def test_reference_params_example_is_valid():
-    from degtools.params import load_params_file
-
-    values = validate_params(load_params_file(Path(__file__).parents[1] / "params" /
-                                              "GSE15852_with_GSE2034_logFC.yaml"))
-    assert Path(values["reference_table"]).name == "GSE2034.top.table.tsv"
-    assert Path(values["reference_table"]).is_file() and Path(values["input_table"]).is_file()

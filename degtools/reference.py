@@ -1,0 +1,214 @@
+"""Features from outside the table: added columns (pathways, another study) and the reference join.
+
+:func:`compare_feature_variant` refits a few models with and without the extra columns on the same
+rows and split; :func:`join_reference` turns a second DE table, joined by gene symbol, into such columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from degtools.compare import ModelComparison, compare_models
+from degtools.errors import InputError
+from degtools.gene_level import gene_level
+from degtools.interpret import permutation_importances
+from degtools.io import DETable
+from degtools.io.genes import split_symbols
+from degtools.numeric import finite_or_none
+from degtools.prepare import Design, prepare_design
+
+#: the models refitted when pathway or reference features are added (cheap, and one of them linear
+#: so its weights can be read); tree ensembles with dozens of extra columns would cost minutes.
+VARIANT_MODELS = ("LinearRegression", "GradientBoostingRegressor")
+
+
+def with_extra_features(table: DETable, extra: pd.DataFrame) -> DETable:
+    """A copy of ``table`` with the numeric columns of ``extra`` (indexed by gene ID) added as features."""
+    data = table.data.copy()
+    column_map = dict(table.column_map)
+    aligned = extra.reindex(data["gene_id"].to_numpy())
+    for column in extra.columns:
+        data[column] = aligned[column].to_numpy(dtype=float)
+        column_map[column] = column
+    return replace(table, data=data, column_map=column_map)
+
+
+@dataclass
+class FeatureVariant:
+    """Models with and without a group of extra features, on the same rows and split."""
+
+    label: str
+    extra_features: list[str]
+    base: ModelComparison
+    extended: ModelComparison
+    design: Design
+    importances: pd.DataFrame
+    alone: ModelComparison | None = None
+
+    def _variants(self) -> list[tuple[str, ModelComparison]]:
+        variants = [("table's own features", self.base), (f"own features + {self.label}", self.extended)]
+        if self.alone is not None:
+            variants.append((f"{self.label} only", self.alone))
+        return variants
+
+    def table(self) -> pd.DataFrame:
+        """CV and test R² of every variant model without and with the extra features (and with them alone)."""
+        rows = []
+        for name in (result.name for result in self.base.results):
+            for variant, comparison in self._variants():
+                result = comparison[name]
+                summary = result.cv_summary()
+                rows.append({"model": name, "features": variant, "CV R²": summary["r2_mean"],
+                             "CV R² sd": summary["r2_sd"], "test R²": result.test["r2"]})
+        return pd.DataFrame(rows)
+
+    def to_json(self) -> dict:
+        """Per-model R² without and with the extra features, and the top importances."""
+        def r2(comparison: ModelComparison) -> dict:
+            return {result.name: {"cv_r2": float(np.mean(result.cv_scores["r2"])),
+                                  "test_r2": float(result.test["r2"])} for result in comparison.results}
+
+        top = self.importances.head(20).to_dict("records")
+        entry = {
+            "features": list(self.extra_features),
+            "rows": len(self.design.X_train) + len(self.design.X_test),
+            "without": r2(self.base),
+            "with": r2(self.extended),
+            "importance": [{"feature": row["feature"], "importance": finite_or_none(row["importance"]),
+                            "sd": finite_or_none(row["sd"])} for row in top],
+        }
+        if self.alone is not None:
+            entry["alone"] = r2(self.alone)
+        return entry
+
+
+def compare_feature_variant(
+    table: DETable,
+    extra: pd.DataFrame,
+    *,
+    target: str,
+    label: str,
+    rows: pd.Index | None = None,
+    test_size: float = 0.2,
+    seed: int = 42,
+    max_rows: int = 0,
+    cv_folds: int = 5,
+    models: tuple[str, ...] = VARIANT_MODELS,
+    alone: bool = False,
+) -> FeatureVariant:
+    """Fit ``models`` on the table's own features, then with ``extra`` added, on the same split.
+
+    ``rows`` (gene IDs) restricts both fits to those genes (e.g. the genes a reference study
+    covers), so that the two R² compare like with like; ``alone`` also fits the extra features
+    without the table's own. The importance of each extra feature is
+    the permutation importance (drop in test R²) in the better extended model.
+    """
+    extended_table = with_extra_features(table, extra)
+    if rows is not None:
+        keep = extended_table.data["gene_id"].isin(rows)
+        extended_table = replace(extended_table, data=extended_table.data.loc[keep].reset_index(drop=True))
+    base_features = [column for column in table.numeric_columns if column != target]
+    extra_features = [column for column in extra.columns if extended_table.data[column].notna().any()]
+    common = {"target": target, "test_size": test_size, "seed": seed, "max_rows": max_rows}
+    base_design = prepare_design(extended_table, features=base_features, **common)
+    design = prepare_design(extended_table, features=base_features + extra_features, **common)
+    base = compare_models(base_design, models=models, cv_folds=cv_folds, seed=seed)
+    extended = compare_models(design, models=models, cv_folds=cv_folds, seed=seed)
+    importances = permutation_importances(extended.best, design, n_repeats=5, seed=seed)
+    importances = importances[importances["feature"].isin(extra_features)].reset_index(drop=True)
+    alone_comparison = None
+    if alone:
+        alone_design = prepare_design(extended_table, features=extra_features, **common)
+        alone_comparison = compare_models(alone_design, models=models, cv_folds=cv_folds, seed=seed)
+    return FeatureVariant(label, extra_features, base, extended, design, importances, alone_comparison)
+
+
+@dataclass
+class ReferenceJoin:
+    """A second DE table joined to this one by gene symbol."""
+
+    name: str
+    features: pd.DataFrame
+    rows: int
+    reference_rows: int
+    genes: int
+    reference_genes: int
+    shared_genes: int
+    matched_rows: int
+    pearson: float
+    spearman: float
+
+    @property
+    def matched_ids(self) -> pd.Index:
+        """Gene IDs of this table that received reference values."""
+        return self.features.index[self.features.notna().any(axis=1)]
+
+    def summary(self) -> pd.DataFrame:
+        """Overlap counts and the correlation of the two studies' logFC, for the report."""
+        rows = [
+            ("rows in this table / in the reference", f"{self.rows:,} / {self.reference_rows:,}"),
+            ("gene symbols in this table / in the reference", f"{self.genes:,} / {self.reference_genes:,}"),
+            ("gene symbols in both", f"{self.shared_genes:,}"),
+            ("rows of this table given reference values", f"{self.matched_rows:,}"),
+            ("correlation of the two studies' logFC per gene (Pearson / Spearman)",
+             f"{self.pearson:.3f} / {self.spearman:.3f}"),
+        ]
+        return pd.DataFrame(rows, columns=["item", "value"])
+
+    def to_json(self) -> dict:
+        """Overlap counts and correlations."""
+        return {"name": self.name, "rows": self.rows, "reference_rows": self.reference_rows,
+                "genes": self.genes,
+                "reference_genes": self.reference_genes, "shared_genes": self.shared_genes,
+                "matched_rows": self.matched_rows, "pearson_logFC": finite_or_none(self.pearson),
+                "spearman_logFC": finite_or_none(self.spearman)}
+
+
+def join_reference(table: DETable, reference: DETable) -> ReferenceJoin:
+    """Join ``reference`` to ``table`` by gene symbol: its logFC and statistic become features.
+
+    Both tables are collapsed to one value per gene first (``A /// B`` rows count for each gene;
+    of several rows per gene the one with the largest \\|statistic\\| speaks for it). A row of
+    ``table`` takes the values of its first symbol.
+
+    Raises
+    ------
+    InputError
+        If either table has no gene symbols.
+    """
+    for which, frame in (("input table", table), ("reference_table", reference)):
+        if not frame.has_symbols:
+            raise InputError(
+                f"the {which} {frame.path.name} has no gene-symbol column; reference_table joins by symbol. "
+                "Give both tables a symbol column (or map IDs with id_map)."
+            )
+    own_genes = gene_level(table)
+    reference_genes = gene_level(reference)
+    name = reference.path.name.split(".")[0]
+    values = pd.DataFrame(index=reference_genes.index)
+    if "logFC" in reference_genes:
+        values[f"{name} logFC"] = reference_genes["logFC"].astype(float)
+    values[f"{name} statistic"] = reference_genes["metric"].astype(float)
+    symbols = table.data["symbol"].map(split_symbols)
+    first_symbol = symbols.map(lambda names: names[0] if names else None)
+    features = values.reindex(first_symbol.to_numpy())
+    features.index = table.data["gene_id"].to_numpy()
+    features = features[~features.index.duplicated(keep="first")]
+    shared = own_genes.index.intersection(reference_genes.index)
+    pearson = spearman = float("nan")
+    if len(shared) > 2 and "logFC" in own_genes and "logFC" in reference_genes:
+        own = own_genes.loc[shared, "logFC"].astype(float)
+        other = reference_genes.loc[shared, "logFC"].astype(float)
+        pearson = float(own.corr(other))
+        spearman = float(own.corr(other, method="spearman"))
+    matched = int(features.notna().any(axis=1).sum())
+    if matched == 0:
+        raise InputError(
+            f"no gene symbol of {table.path.name} occurs in the reference table {reference.path.name}; "
+            "expected two studies of the same organism with gene symbols."
+        )
+    return ReferenceJoin(name, features, len(table.data), len(reference.data), len(own_genes),
+                         len(reference_genes), len(shared), matched, pearson, spearman)
