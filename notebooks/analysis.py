@@ -67,7 +67,9 @@ reference_table: str = ""  # second DE table joined by gene symbol as features; 
 import pandas as pd
 
 import degtools
-from degtools import enrich, genes, interpret, plots, report
+from degtools import enrich, genesets, interpret, pathways, plots, report
+from degtools.io import genes
+from degtools.reference import compare_feature_variant, join_reference
 
 params = degtools.check_notebook_parameters(globals())
 timings = report.Timings()
@@ -374,7 +376,7 @@ report.html_table(interpret.residual_outliers(best, design, table, n=params["top
 
 # %%
 with timings.step("gene sets"):
-    gene_set_collection = enrich.read_gmt(params["gene_sets"])
+    gene_set_collection = genesets.read_gmt(params["gene_sets"])
     # The same for every target of a table: a batch computes it once per table and reuses it.
     enrichment, reused = degtools.shared_call(
         enrich.run_enrichment, table, gene_set_collection, padj_threshold=params["padj_threshold"],
@@ -431,19 +433,19 @@ if enrichment.ran and not enrichment.ora_best().empty:
 pathway_variant = None
 if params["pathway_features"]:
     with timings.step("pathway features"):
-        membership = enrich.pathway_membership(table, gene_set_collection)
+        membership = pathways.pathway_membership(table, gene_set_collection)
         if membership.shape[1]:
-            pathway_variant = interpret.compare_feature_variant(
+            pathway_variant = compare_feature_variant(
                 table, membership, target=target_column, label="pathways", test_size=params["test_size"],
                 seed=params["seed"], max_rows=params["max_rows"], cv_folds=params["cv_folds"])
     if pathway_variant is None:
         display(report.markdown(
             "No gene set has {n} or more of this table's genes, so there are no pathway features. {match}",
-            n=enrich.PATHWAY_MIN_GENES, match=enrichment.match.sentence()))
+            n=pathways.PATHWAY_MIN_GENES, match=enrichment.match.sentence()))
     else:
         display(report.markdown(
             "{n} gene sets became features (sets with at least {min} of the table's genes, at most {max}).",
-            n=membership.shape[1], min=enrich.PATHWAY_MIN_GENES, max=enrich.PATHWAY_MAX_SETS))
+            n=membership.shape[1], min=pathways.PATHWAY_MIN_GENES, max=pathways.PATHWAY_MAX_SETS))
         display(report.html_table(pathway_variant.table()))
 else:
     display(report.markdown("Not run: set `pathway_features: true` to add gene-set membership as features."))
@@ -473,8 +475,8 @@ if params["reference_table"]:
         reference = degtools.read_de_table(params["reference_table"])
         if params["id_map"]:
             reference = genes.apply_id_map(reference, genes.read_id_map(params["id_map"]))
-        reference_join = interpret.join_reference(table, reference)
-        reference_variant = interpret.compare_feature_variant(
+        reference_join = join_reference(table, reference)
+        reference_variant = compare_feature_variant(
             table, reference_join.features, target=target_column, label="reference",
             rows=reference_join.matched_ids,
             test_size=params["test_size"], seed=params["seed"], max_rows=params["max_rows"],
