@@ -230,6 +230,7 @@ def column_origins(table: DETable, *, target: str, evidence: Collection[str] = (
     own = parsed.get("logFC", (None, None))[0]
     contrasts = {column: found for column, found in parsed.items() if column not in catalogue}
     specs: dict[str, tuple] = {}
+    aliases = {column: source for column, source in DERIVED.items() if column in data}  # same number
     for column in data.columns:
         text = column in IDENTIFIER_COLUMNS or column not in numeric
         call = _text_call(data[column], data) if text and column not in evidence else None
@@ -252,10 +253,11 @@ def column_origins(table: DETable, *, target: str, evidence: Collection[str] = (
                 other for other, (c, s) in contrasts.items() if c == contrast and s in wanted)
             specs[column] = (TEST_OUTPUT, f"written by {test} for contrast {contrast} of the same model fit",
                              inputs, test)
+            if stat == "FC" and inputs:
+                aliases[column] = inputs[0]
     measured: dict[str, list[str]] = {}
     loose = [c for c in data.columns if c in numeric and c not in specs]
     named = _value_columns_by_header(loose)
-    aliases = {column: source for column, source in DERIVED.items() if column in specs}
     for column in loose:
         if column not in named and (found := _measured_origin(column, labels[column], data, test)):
             specs[column] = found
