@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from degtools import rebuild
+from degtools.io import IDENTIFIER_COLUMNS, DETable
 from degtools.numeric import spearman
 from degtools.sample_columns import group_mean_name, group_means, is_count_column, sample_groups
-from degtools.tables import IDENTIFIER_COLUMNS, DETable
 from degtools.tool_columns import (
     CATALOGUE,
     DERIVED,

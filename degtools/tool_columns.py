@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from degtools.io import DETable
 from degtools.numeric import is_signed
-from degtools.tables import DETable
 
 TEST_OUTPUT = "test output"
 MEASURED_BEFORE = "measured before the test"

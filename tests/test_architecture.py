@@ -8,7 +8,6 @@ from pathlib import Path
 
 import grimp
 import pytest
-
 from conftest import ROOT
 
 PACKAGE = ROOT / "degtools"
