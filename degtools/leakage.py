@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
+from degtools.guard import strength_sentence
 from degtools.identities import (
     ADJUSTMENT,
     EXACT_KINDS,
@@ -42,22 +43,24 @@ from degtools.identities import (
 )
 from degtools.io import IDENTIFIER_COLUMNS, DETable
 from degtools.numeric import is_signed, spearman
+from degtools.origins import LEAKS, SAME_TEST, Origin, column_origins, provenance_verdict
 
-#: one-feature R² at or above which a feature leaks on its own, and at or above which it leaks partly.
-LEAKS_R2 = 0.5
-PARTLY_R2 = 0.1
 #: a sign carrier leaks on its own when its |Spearman| with the target is at least this (it then carries
 #: the magnitude too); a weaker one leaks partly.
 SIGN_CARRIER_SPEARMAN = 0.5
 #: relation kinds the audit adds to the measured ones (:mod:`degtools.identities`).
-SAME_TEST, SIGN_FREE = "same test", "sign-free"
+SIGN_FREE = "sign-free"
 
 #: canonical columns produced by the differential test itself.
 TEST_COLUMNS = ("stat", "pvalue", "padj", "B", "abs_stat", "neg_log10_p")
-#: targets that the test is *about*: its statistic and p-values are computed from them.
-FOLD_CHANGE_TARGETS = ("logFC", "abs_logFC")
 
+#: the audit's verdicts (the JSON keeps these words): ``leaks`` -- computed from the target, the target
+#: from it, or an identity rebuilds the target; ``partly`` -- written by the same test as the target, or
+#: one number with a column that leaks; ``independent`` -- neither (measured before the test, or outside
+#: evidence). How much a column predicts is information beside the verdict, never the verdict.
 VERDICTS = ("leaks", "partly", "independent")
+#: how each verdict reads in the report.
+VERDICT_WORDS = {"leaks": "leaks", "partly": "same test", "independent": "independent"}
 
 
 @dataclass
@@ -72,12 +75,20 @@ class FeatureAudit:
     partner: str | None
     spearman: float
     verdict: str
+    origin: Origin | None = None
+    identity_partners: tuple[str, ...] = ()
+    relation_kinds: tuple[str, ...] = ()
 
     def entry(self) -> dict:
         """The JSON ``leakage`` entry (user's column names)."""
         return {
             "feature": self.label,
             "relation": "; ".join(self.relations) if self.relations else "none found",
+            "relation_kinds": list(self.relation_kinds),
+            "partner": list(self.identity_partners),
+            "provenance": None if self.origin is None else {
+                "kind": self.origin.kind, "source": self.origin.source, "test": self.origin.test,
+                "computed_from": list(self.origin.computed_from), "measured": list(self.origin.measured)},
             "strength": {
                 "r2_one_feature": _rounded(self.r2_one),
                 "r2_two_features": _rounded(self.r2_two),
@@ -114,12 +125,14 @@ class LeakageReport:
         rows = [
             {
                 "feature": audit.label,
+                "where it comes from": audit.origin.source if audit.origin else "",
                 "relation to the target or other columns": "; ".join(audit.relations) or "none found",
+                "strength": strength_sentence(audit.r2_one),
                 "R² alone": audit.r2_one,
                 "R² with best partner": audit.r2_two,
                 "best partner": audit.partner or "",
                 "Spearman with target": audit.spearman,
-                "verdict": audit.verdict,
+                "verdict": VERDICT_WORDS[audit.verdict],
             }
             for audit in self.features
         ]
@@ -157,9 +170,14 @@ class _Findings:
 
 
 def audit_leakage(
-    table: DETable, *, target: str, features: list[str] | None = None, seed: int = 0
+    table: DETable, *, target: str, features: list[str] | None = None, seed: int = 0,
+    evidence: list[str] | tuple[str, ...] = (),
 ) -> LeakageReport:
     """Check every candidate feature against the target and against each other.
+
+    The verdict comes from where a column comes from (:mod:`degtools.origins`: which test wrote it,
+    what it is computed from) and from the identities measured in the numbers; how much a column
+    predicts the target is reported beside it, never used for the verdict.
 
     Parameters
     ----------
@@ -171,6 +189,8 @@ def audit_leakage(
         Canonical candidate features; default every other numeric column.
     seed
         Seed of the half split used by the strength measures.
+    evidence
+        Columns joined from outside the table (gene knowledge, other studies): independent by provenance.
 
     Returns
     -------
@@ -198,6 +218,8 @@ def audit_leakage(
     target_label = label(target)
     signed_target = is_signed(frame[target])
     found = _Findings(relations={f: [] for f in features}, linked={f: set() for f in features})
+    origins = column_origins(table, target=target, evidence=evidence, seed=seed)
+    _record_provenance(found, origins, target, features)
 
     r2_one: dict[str, float] = {}
     rank_correlation: dict[str, float] = {}
@@ -222,19 +244,15 @@ def audit_leakage(
                 )
             else:
                 found.partly.add(feature)
-        if r2_one[feature] >= LEAKS_R2:
-            found.strong.add(feature)
-        elif r2_one[feature] >= PARTLY_R2:
-            found.partly.add(feature)
 
     _record_identities(found, exact_identities(frame, target, features, label=label), label)
     _record_links(found, frame, features, label)
-    _spread_to_the_same_test(found, target, features, target_label)
+    _spread_to_the_same_test(found, features)
     _note_sign_free(found, frame, features, signed_target, label, target_label)
 
     audits = [
         _feature_audit(found, frame, target, feature, features, label, r2_one[feature],
-                       rank_correlation[feature], seed=seed)
+                       rank_correlation[feature], seed=seed, origin=origins.get(feature))
         for feature in features
     ]
     report = LeakageReport(target=target, target_label=target_label, features=audits, notes=found.notes)
@@ -285,13 +303,24 @@ def _record_links(found: _Findings, frame: pd.DataFrame, features: list[str], la
             )
 
 
-def _spread_to_the_same_test(found: _Findings, target: str, features: list[str], target_label: str) -> None:
-    """Columns of the target's own test, and everything tied to a leaking column, leak partly."""
-    if target in FOLD_CHANGE_TARGETS:
-        for feature in features:
-            if feature in TEST_COLUMNS:
-                found.add(Relation(feature, None, SAME_TEST, f"computed by the same test as {target_label}"))
-                found.partly.add(feature)
+def _record_provenance(found: _Findings, origins: dict[str, Origin], target: str, features: list[str]) -> None:
+    """Verdicts by provenance: computed from the target (or it from them) leak; the same test, partly."""
+    target_origin = origins.get(target)
+    if target_origin is None:
+        return
+    for feature in features:
+        origin = origins.get(feature)
+        if origin is None:
+            continue
+        verdict = provenance_verdict(origin, target_origin=target_origin)
+        if verdict == LEAKS:
+            found.strong.add(feature)
+        elif verdict == SAME_TEST:
+            found.partly.add(feature)
+
+
+def _spread_to_the_same_test(found: _Findings, features: list[str]) -> None:
+    """Everything tied to a leaking column (one number written two ways) leaks partly."""
     changed = True
     while changed:
         changed = False
@@ -341,6 +370,7 @@ def _feature_audit(
     rank_correlation: float,
     *,
     seed: int,
+    origin: Origin | None = None,
 ) -> FeatureAudit:
     """The audit of one feature: its relations, strength alone and with its partner, its verdict.
 
@@ -367,6 +397,9 @@ def _feature_audit(
         partner=label(partner) if partner else None,
         spearman=rank_correlation,
         verdict=verdict,
+        origin=origin,
+        identity_partners=tuple(label(other) for other in features if other in exact_partners),
+        relation_kinds=tuple(dict.fromkeys(relation.kind for relation in relations)),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED_TABLES
+from conftest import ROOT, SHARED_TABLES
 
 from degtools import InputError, add_derived_columns, audit_leakage, read_de_table
 
@@ -157,3 +157,43 @@ def test_partners_of_an_exact_product_are_each_other_not_a_short_column_name(tmp
         assert audits[noise].verdict == "independent"
         assert audits[noise].relations == []
         assert audits[noise].r2_two < 1.0
+
+
+def test_verdicts_come_from_provenance_not_strength():
+    # airway's baseMean predicts part of |log2FoldChange| (a strength), but DESeq2 measures it before the
+    # test over all samples: independent, with its strength reported beside the verdict.
+    table = add_derived_columns(read_de_table(SHARED_TABLES["airway"]))
+    report = audit_leakage(table, target="abs_logFC", features=["mean_expr", "stat", "padj"])
+    audits = {audit.feature: audit for audit in report.features}
+    assert audits["mean_expr"].verdict == "independent" and audits["mean_expr"].r2_one > 0.05
+    assert audits["mean_expr"].origin.kind == "measured before the test"
+    assert audits["padj"].verdict == "partly" and "DESeq2" in audits["padj"].origin.source
+    row = report.table().set_index("feature").loc["baseMean"]
+    assert row["strength"] == f"predicts {audits['mean_expr'].r2_one:.0%} of the target"
+    entry = next(e for e in report.entries() if e["feature"] == "baseMean")
+    assert entry["provenance"]["kind"] == "measured before the test" and entry["verdict"] == "independent"
+
+
+def test_per_sample_columns_that_rebuild_the_fold_change_leak():
+    # A proteomics edgeR table: logFC = log2 of the ratio of the group means of the per-sample counts.
+    # Each count column predicts little alone; together they are the fold change.
+    table = read_de_table(ROOT / "tests" / "data" / "edger_proteomics_qlf.csv")
+    report = audit_leakage(table, target="logFC")
+    counts = [audit for audit in report.features if audit.origin.kind == "per-sample or per-group values"]
+    assert len(counts) >= 6
+    assert {audit.verdict for audit in counts} == {"leaks"}
+    assert "mean_expr" not in report.independent
+
+
+def test_an_outside_evidence_column_is_independent_however_strong():
+    rng = np.random.default_rng(3)
+    logfc = rng.normal(size=400)
+    frame = pd.DataFrame({"ID": [f"g{i}" for i in range(400)], "logFC": logfc, "P.Value": rng.uniform(size=400),
+                          "other study logFC": logfc + rng.normal(scale=0.1, size=400)})
+    path = ROOT / "tests" / "artifacts" / "evidence_audit.csv"
+    path.parent.mkdir(exist_ok=True)
+    frame.to_csv(path, index=False)
+    table = read_de_table(path)
+    report = audit_leakage(table, target="logFC", evidence=["other study logFC"])
+    audit = next(a for a in report.features if a.label == "other study logFC")
+    assert audit.verdict == "independent" and audit.r2_one > 0.8
