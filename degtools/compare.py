@@ -95,6 +95,19 @@ class ModelComparison:
         names = [result.name for result in self.results]
         return float(np.mean(self["DummyRegressor"].cv_scores["r2"])) if "DummyRegressor" in names else None
 
+    def versus_dummy(self) -> tuple[float, bool] | None:
+        """(p-value, whether the best model beats the dummy baseline); None without a dummy.
+
+        The best model beats the baseline when its mean CV R² is higher and the corrected resampled
+        t-test on the paired fold R² tells them apart (p < :data:`INDISTINGUISHABLE_P`).
+        """
+        names = [result.name for result in self.results]
+        if "DummyRegressor" not in names or self.best_name == "DummyRegressor":
+            return None
+        p_value, same = self.versus_best()["DummyRegressor"]
+        better = float(np.mean(self.best.cv_scores["r2"])) > self.dummy_r2()
+        return p_value, bool(better and not same)
+
     def versus_best(self) -> dict[str, tuple[float, bool]]:
         """Model name -> (p-value against the best, indistinguishable from it) on the paired CV R².
 

@@ -14,8 +14,10 @@ import pandas as pd
 
 from degtools.compare import ModelComparison, compare_models
 from degtools.errors import ParamsError
+from degtools.guard import guard_independent
 from degtools.leakage import LeakageReport
 from degtools.models import DEFAULT_MODELS
+from degtools.numeric import finite_or_none
 from degtools.prepare import Design
 
 
@@ -120,15 +122,33 @@ def compare_feature_sets(
                 "contrast that shows what the leaking columns give away, runs every model at its default "
                 "settings."
             )
+    verdict = boards[main].versus_dummy()
+    if verdict is not None and not verdict[1]:
+        notes.append(no_model_beats_the_baseline(boards[main], design.target_label, p_value=verdict[0]))
+    if key == "independent" and main == key and boards["all"] is not boards[key]:
+        warning = guard_independent(
+            boards[key].best.cv_summary()["r2_mean"], boards["all"].best.cv_summary()["r2_mean"],
+            columns=[design.feature_labels[f] for f in chosen], target=design.target_label)
+        if warning:
+            notes.append(warning)
     return Leaderboards(boards, designs, main, notes)
+
+
+def no_model_beats_the_baseline(comparison: ModelComparison, target: str, *, p_value: float) -> str:
+    """The sentence a report gives when no model predicts the target better than its mean."""
+    best = comparison.best
+    return (
+        f"No model predicts {target} better than its mean: the highest cross-validated R², "
+        f"{best.cv_summary()['r2_mean']:.3f} ({best.name}), cannot be told apart from the dummy baseline's "
+        f"{comparison.dummy_r2():.3f} (corrected resampled t-test p = {p_value:.2g}). There is no best model "
+        "here; the models below are listed for completeness."
+    )
 
 
 def leaderboard_entries(comparison: ModelComparison) -> list[dict[str, Any]]:
     """JSON entries of one leaderboard: shaped like the ``models`` entries, plus features and the tests."""
 
-    def finite(value) -> float | None:
-        return float(value) if value is not None and np.isfinite(value) else None
-
+    finite = finite_or_none
     versus = comparison.versus_best()
     dummy = comparison.dummy_r2()
     entries = []
