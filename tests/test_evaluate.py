@@ -191,10 +191,33 @@ def test_regression_and_classification_rank_the_test_genes(demo_slice):
     ranking = compare_ranking(comparison.best, design, table, padj_threshold=0.05, seed=0)
     assert ranking is not None
     assert len(ranking.table) == 3
+    # Recomputed independently: significance of the test genes, both rankings, AUC as Mann-Whitney U / (n1 n0).
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    genes = table.data.drop_duplicates("gene_id").set_index("gene_id")
+    sig_train = (genes["padj"].reindex(design.X_train.index) < 0.05).to_numpy()
+    sig_test = (genes["padj"].reindex(design.X_test.index) < 0.05).to_numpy()
+    fitted = np.abs(comparison.best.pipeline.predict(design.X_train))  # logFC is signed: rank by |prediction|
+    orientation = np.sign(stats.spearmanr(fitted, sig_train.astype(float)).statistic)
+    regression_score = orientation * np.abs(comparison.best.pipeline.predict(design.X_test))
+    with threadpool_limits(limits=1):
+        classifier = HistGradientBoostingClassifier(random_state=0).fit(design.X_train, sig_train)
+        probability = classifier.predict_proba(design.X_test)[:, 1]
+
+    def auc_by_mann_whitney(score):
+        u = stats.mannwhitneyu(score[sig_test], score[~sig_test], alternative="two-sided").statistic
+        return u / (sig_test.sum() * (~sig_test).sum())
+
     auc = ranking.table["AUC for significance"]
-    assert auc.iloc[:2].between(0, 1).all() and np.isnan(auc.iloc[2])
+    assert auc.iloc[0] == pytest.approx(auc_by_mann_whitney(regression_score), rel=1e-9)
+    assert auc.iloc[1] == pytest.approx(auc_by_mann_whitney(probability), rel=1e-9)
+    assert np.isnan(auc.iloc[2])
     assert ranking.table.columns[1] == "Spearman with |logFC|"
-    assert ranking.significant_test > 0
+    magnitude = genes["logFC"].reindex(design.X_test.index).abs().to_numpy()
+    assert ranking.table.iloc[0, 1] == pytest.approx(stats.spearmanr(regression_score, magnitude).statistic)
+    assert ranking.table.iloc[2, 1] == pytest.approx(stats.spearmanr(sig_test, magnitude).statistic)
+    assert ranking.significant_test == int(sig_test.sum()) and ranking.significant_train == int(sig_train.sum())
 
 
 def test_ranking_needs_an_adjusted_p_value(tmp_path):
@@ -210,8 +233,6 @@ def test_ranking_needs_an_adjusted_p_value(tmp_path):
 
 
 def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
-    from matplotlib.figure import Figure
-
     from degtools import plots
 
     table = read_de_table(synthetic_table)
@@ -219,8 +240,10 @@ def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
     audit = audit_leakage(table, target="logFC", features=design.features)
     boards = compare_feature_sets(design, audit, models=("DummyRegressor", "LinearRegression"), seed=0)
     figure = plots.plot_leaderboards(boards)
-    assert isinstance(figure, Figure)
     ax = figure.axes[0]
+    # one bar per model and leaderboard, as long as that model's mean CV R² on that leaderboard
+    expected = [np.mean(result.cv_scores["r2"]) for board in boards.boards.values() for result in board.results]
+    assert sorted(patch.get_width() for patch in ax.patches) == pytest.approx(sorted(expected))
     assert ax.get_xlabel() == "mean R² in cross-validation"
     assert [text.get_text() for text in ax.get_legend().get_texts()] == [
         "independent features",
@@ -283,7 +306,13 @@ def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
         for entry in results["leaderboards"]["independent"]
     ]
     assert results["target_explanation"].startswith("log2FoldChange is the log2 fold change")
-    assert results["ranking"] is None or len(results["ranking"]["rows"]) == 3
+    # airway has an adjusted p-value with significant genes on both sides of the split: the ranking is there
+    ranking = results["ranking"]
+    assert ranking is not None and ranking["threshold"] == 0.05 and len(ranking["rows"]) == 3
+    approaches = [row["ranking by"] for row in ranking["rows"]]
+    assert approaches[0].startswith(f"regression ({results['best_model']})")
+    assert approaches[1].startswith("classification") and approaches[2].startswith("observed label")
+    assert [row["AUC for significance"] is None for row in ranking["rows"]] == [False, False, True]
 
 
 def test_selecting_a_derived_feature_needs_the_switch(synthetic_table):

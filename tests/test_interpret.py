@@ -39,12 +39,15 @@ def test_regulated_genes_table_shows_the_models_view(fitted):
         "residual",
         "held out",
     ]
-    assert up["logFC"].is_monotonic_decreasing and len(up) == 10
+    # the 10 largest logFC of the table, largest first, each with the model's own prediction for it
+    assert list(up["logFC"]) == sorted(table.data["logFC"].dropna(), reverse=True)[:10]
+    features = pd.concat([design.X_train, design.X_test]).loc[up["ID"]]
+    np.testing.assert_allclose(up["predicted logFC"], best.pipeline.predict(features), rtol=1e-12)
     np.testing.assert_allclose(up["residual"], up["logFC"] - up["predicted logFC"], atol=1e-12)
     held_out = set(design.X_test.index)
     assert list(up["held out"]) == ["yes" if gene in held_out else "no" for gene in up["ID"]]
     down = interpret.regulated_genes_table(table, best, design, n=5, direction="down")
-    assert down["logFC"].is_monotonic_increasing
+    assert list(down["logFC"]) == sorted(table.data["logFC"].dropna())[:5]
     with pytest.raises(ValueError, match="direction"):
         interpret.regulated_genes_table(table, best, design, direction="sideways")
 
@@ -52,9 +55,11 @@ def test_regulated_genes_table_shows_the_models_view(fitted):
 def test_residual_outliers_explain_why_to_look(fitted):
     table, design, best = fitted
     outliers = interpret.residual_outliers(best, design, table, n=8)
-    assert len(outliers) == 8
-    assert set(outliers["ID"]) <= set(design.X_test.index)
-    assert outliers["residual"].abs().is_monotonic_decreasing
+    # the 8 held-out genes with the largest |observed - predicted|, worst first, recomputed from the model
+    residual = design.y_test.to_numpy() - best.pipeline.predict(design.X_test)
+    worst = np.argsort(-np.abs(residual), kind="stable")[:8]
+    assert list(outliers["ID"]) == list(design.X_test.index[worst])
+    np.testing.assert_allclose(outliers["residual"], residual[worst], rtol=1e-12)
     assert outliers["why look"].str.contains("residual sd").all()
 
 
@@ -110,13 +115,30 @@ def test_feature_variant_finds_an_informative_extra_feature(synthetic_table):
 
 
 def test_reference_join_gse15852_with_gse2034():
+    from scipy import stats
+
     table = read_de_table(SHARED_TABLES["GSE15852"])
     reference = read_de_table(SHARED_TABLES["GSE2034"])
     joined = interpret.join_reference(table, reference)
     assert joined.shared_genes == joined.genes == joined.reference_genes  # same array platform
     assert joined.matched_rows == int(table.data["symbol"].notna().sum())
     assert list(joined.features.columns) == ["GSE2034 logFC", "GSE2034 statistic"]
-    assert -1 < joined.pearson < 1 and -1 < joined.spearman < 1
+    # the correlation of the two studies' logFC per shared gene, against numpy and scipy on a collapse by hand:
+    # rows split on "///", and of several rows per gene the one with the largest |t| (ties: smallest ID)
+    def logfc_per_gene(data: pd.DataFrame) -> pd.Series:
+        rows = data.loc[data["stat"].notna(), ["gene_id", "symbol", "stat", "logFC"]].copy()
+        rows["symbol"] = rows["symbol"].str.split("///")
+        rows = rows.explode("symbol")
+        rows["symbol"] = rows["symbol"].str.strip()
+        rows = rows.loc[rows["symbol"].fillna("") != ""].assign(strength=lambda f: f["stat"].abs())
+        rows = rows.sort_values(["strength", "gene_id"], ascending=[False, True], kind="stable")
+        return rows.drop_duplicates("symbol").set_index("symbol")["logFC"]
+
+    own, other = logfc_per_gene(table.data), logfc_per_gene(reference.data)
+    shared = own.index.intersection(other.index)
+    assert len(shared) == joined.shared_genes
+    assert joined.pearson == pytest.approx(np.corrcoef(own[shared], other[shared])[0, 1], rel=1e-9)
+    assert joined.spearman == pytest.approx(stats.spearmanr(own[shared], other[shared]).statistic, rel=1e-9)
     assert "gene symbols in both" in set(joined.summary()["item"])
     with pytest.raises(InputError, match="no gene-symbol column"):
         interpret.join_reference(table, read_de_table(SHARED_TABLES["pasilla"]))
@@ -236,9 +258,12 @@ def test_report_shows_hostile_strings_as_text(tmp_path):
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # no warning or log line leaked
     results = json.loads(json_path.read_text(encoding="utf-8"))
     enrichment = results["enrichment"]
-    assert enrichment["ran"] and enrichment["gsea"]
+    # both sets of the GMT have well over 15 of the table's genes: GSEA tests both, both become features
+    assert enrichment["ran"] and {entry["set"] for entry in enrichment["gsea"]} == {IMG, "HALLMARK_ADIPOGENESIS"}
     assert IMG in {entry["set"] for entry in enrichment["gsea"]}  # kept verbatim in the JSON
-    assert results["pathway_features"]["features"]
+    assert sorted(results["pathway_features"]["features"]) == sorted(
+        [f"pathway: {IMG}", "pathway: HALLMARK_ADIPOGENESIS"]
+    )
     assert results["reference"]["shared_genes"] == 241  # "A /// <b>B</b>" counts as two genes
 
 
