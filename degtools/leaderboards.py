@@ -79,7 +79,7 @@ def compare_feature_sets(
     notes: list[str] = []
     if features == "all":
         boards["all"] = compare_models(design, label="all", **options)
-        return Leaderboards(boards, designs, "all", notes)
+        return Leaderboards(boards, designs, "all", notes + _baseline_notes(boards["all"], design))
     if features == "independent":
         key, chosen = "independent", [f for f in design.features if f in audit.independent]
     else:
@@ -122,9 +122,7 @@ def compare_feature_sets(
                 "contrast that shows what the leaking columns give away, runs every model at its default "
                 "settings."
             )
-    verdict = boards[main].versus_dummy()
-    if verdict is not None and not verdict[1]:
-        notes.append(no_model_beats_the_baseline(boards[main], design.target_label, p_value=verdict[0]))
+    notes += _baseline_notes(boards[main], design)
     if key == "independent" and main == key and boards["all"] is not boards[key]:
         warning = guard_independent(
             boards[key].best.cv_summary()["r2_mean"], boards["all"].best.cv_summary()["r2_mean"],
@@ -132,6 +130,14 @@ def compare_feature_sets(
         if warning:
             notes.append(warning)
     return Leaderboards(boards, designs, main, notes)
+
+
+def _baseline_notes(comparison: ModelComparison, design: Design) -> list[str]:
+    """The no-best-model sentence when the main leaderboard's best model does not beat the dummy."""
+    verdict = comparison.versus_dummy()
+    if verdict is None or verdict[1]:
+        return []
+    return [no_model_beats_the_baseline(comparison, design.target_label, p_value=verdict[0])]
 
 
 def no_model_beats_the_baseline(comparison: ModelComparison, target: str, *, p_value: float) -> str:

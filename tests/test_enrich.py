@@ -92,13 +92,25 @@ def test_preranked_gsea_direction_and_duplicate_symbols(tmp_path):
         + "\t".join(symbols[200:240])
         + "\n"
     )
-    result = enrich.preranked_gsea(gene_level(table), genesets.read_gmt(gmt), permutations=200, seed=1)
+    level = gene_level(table)
+    result = enrich.preranked_gsea(level, genesets.read_gmt(gmt), permutations=200, seed=1)
     result = result.set_index("set")
     assert result.loc["top", "direction"] == "up" and result.loc["top", "nes"] > 1.5
     assert result.loc["bottom", "direction"] == "down" and result.loc["bottom", "nes"] < -1.5
     assert result.loc["top", "pvalue"] < 0.05 and result.loc["noise", "pvalue"] > 0.05
     assert result.loc["top", "size"] == 25
-    assert 0 < result.loc["top", "overlap"] <= 25
+    # ES and leading edge by hand (Subramanian et al. 2005, weight 1): walk down the ranking, step up by
+    # |metric| / (sum of |metric| over the set) at a set gene and down by 1 / (genes outside the set) elsewhere;
+    # ES is the largest deviation from 0, the leading edge the set genes met before it (after it, if ES < 0).
+    ranked = level["metric"].sort_values(ascending=False)
+    for name, members in (("top", symbols[:25]), ("bottom", symbols[100:125])):
+        hit = ranked.index.isin(members)
+        steps = np.where(hit, np.abs(ranked.to_numpy()) / np.abs(ranked[hit]).sum(), -1 / (~hit).sum())
+        walk = np.cumsum(steps)
+        peak = int(np.argmax(np.abs(walk)))
+        leading = hit[: peak + 1] if walk[peak] > 0 else hit[peak:]
+        assert result.loc[name, "es"] == pytest.approx(walk[peak], rel=1e-6), name
+        assert result.loc[name, "overlap"] == int(leading.sum()), name
 
 
 def test_permutation_pvalue_of_zero_is_reported_as_a_bound():
@@ -129,15 +141,20 @@ def test_gse15852_hallmark_results_look_like_biology(gse15852_enrichment):
 
 
 def test_enrichment_json_fields(gse15852_enrichment):
+    import hashlib
+
     data = gse15852_enrichment.to_json()
     assert data["gene_sets"]["name"] == "h.all.v2023.1.Hs.symbols"
-    assert len(data["gene_sets"]["sha256"]) == 64
-    assert data["gsea"] and data["ora"]
-    for entry in data["gsea"]:
+    gmt_path = gse15852_enrichment.gene_sets.path
+    assert data["gene_sets"]["sha256"] == hashlib.sha256(gmt_path.read_bytes()).hexdigest()
+    # one GSEA entry per tested set, in the frame's order; a p of 0 becomes the bound 1/permutations, flagged
+    gsea = gse15852_enrichment.gsea
+    assert [entry["set"] for entry in data["gsea"]] == list(gsea["set"])
+    for entry, raw in zip(data["gsea"], gsea.to_dict("records"), strict=True):
         assert {"set", "direction", "size", "overlap", "nes", "pvalue", "fdr"} <= set(entry)
-        assert entry["direction"] in ("up", "down")
-        assert entry["pvalue"] >= 1 / 1000  # zeros became the bound 1/permutations
-        assert entry["pvalue_below_resolution"] == (entry["pvalue"] == 1 / 1000) or entry["pvalue"] > 1 / 1000
+        assert entry["direction"] == ("up" if raw["nes"] >= 0 else "down")
+        assert entry["pvalue_below_resolution"] == (raw["pvalue"] == 0)
+        assert entry["pvalue"] == (1 / 1000 if raw["pvalue"] == 0 else pytest.approx(raw["pvalue"]))
     assert any(entry["pvalue_below_resolution"] for entry in data["gsea"])
     for entry in data["ora"]:
         assert "nes" not in entry and entry["direction"] in ("up", "down")

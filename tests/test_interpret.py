@@ -39,12 +39,15 @@ def test_regulated_genes_table_shows_the_models_view(fitted):
         "residual",
         "held out",
     ]
-    assert up["logFC"].is_monotonic_decreasing and len(up) == 10
+    # the 10 largest logFC of the table, largest first, each with the model's own prediction for it
+    assert list(up["logFC"]) == sorted(table.data["logFC"].dropna(), reverse=True)[:10]
+    features = pd.concat([design.X_train, design.X_test]).loc[up["ID"]]
+    np.testing.assert_allclose(up["predicted logFC"], best.pipeline.predict(features), rtol=1e-12)
     np.testing.assert_allclose(up["residual"], up["logFC"] - up["predicted logFC"], atol=1e-12)
     held_out = set(design.X_test.index)
     assert list(up["held out"]) == ["yes" if gene in held_out else "no" for gene in up["ID"]]
     down = interpret.regulated_genes_table(table, best, design, n=5, direction="down")
-    assert down["logFC"].is_monotonic_increasing
+    assert list(down["logFC"]) == sorted(table.data["logFC"].dropna())[:5]
     with pytest.raises(ValueError, match="direction"):
         interpret.regulated_genes_table(table, best, design, direction="sideways")
 
@@ -52,9 +55,11 @@ def test_regulated_genes_table_shows_the_models_view(fitted):
 def test_residual_outliers_explain_why_to_look(fitted):
     table, design, best = fitted
     outliers = interpret.residual_outliers(best, design, table, n=8)
-    assert len(outliers) == 8
-    assert set(outliers["ID"]) <= set(design.X_test.index)
-    assert outliers["residual"].abs().is_monotonic_decreasing
+    # the 8 held-out genes with the largest |observed - predicted|, worst first, recomputed from the model
+    residual = design.y_test.to_numpy() - best.pipeline.predict(design.X_test)
+    worst = np.argsort(-np.abs(residual), kind="stable")[:8]
+    assert list(outliers["ID"]) == list(design.X_test.index[worst])
+    np.testing.assert_allclose(outliers["residual"], residual[worst], rtol=1e-12)
     assert outliers["why look"].str.contains("residual sd").all()
 
 
@@ -192,9 +197,12 @@ def test_report_shows_hostile_strings_as_text(tmp_path):
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page  # no warning or log line leaked
     results = json.loads(json_path.read_text(encoding="utf-8"))
     enrichment = results["enrichment"]
-    assert enrichment["ran"] and enrichment["gsea"]
+    # both sets of the GMT have well over 15 of the table's genes: GSEA tests both, both become features
+    assert enrichment["ran"] and {entry["set"] for entry in enrichment["gsea"]} == {IMG, "HALLMARK_ADIPOGENESIS"}
     assert IMG in {entry["set"] for entry in enrichment["gsea"]}  # kept verbatim in the JSON
-    assert results["pathway_features"]["features"]
+    assert sorted(results["pathway_features"]["features"]) == sorted(
+        [f"pathway: {IMG}", "pathway: HALLMARK_ADIPOGENESIS"]
+    )
     assert results["reference"]["shared_genes"] == 241  # "A /// <b>B</b>" counts as two genes
 
 

@@ -94,7 +94,10 @@ def test_existing_api_still_works(shared_tables):
     table = shared_tables["airway"]
     assert table.display_name("logFC") == "log2FoldChange"
     assert "symbol" not in table.numeric_columns and "mean_expr" in table.numeric_columns
-    assert len(table.sha256) == 64 and table.path == SHARED_TABLES["airway"]
+    import hashlib
+
+    assert table.sha256 == hashlib.sha256(SHARED_TABLES["airway"].read_bytes()).hexdigest()
+    assert table.path == SHARED_TABLES["airway"]
     assert read_de_table().tool == "limma (GEO2R)"  # the demo table
 
 
@@ -139,8 +142,25 @@ def test_corpus_file_is_read(name, options, tool, id_column, symbol_column, sour
     json.dumps(record, allow_nan=False)
 
 
+#: fixtures of other test modules (made by their own generators in tests/data/), not reader-corpus files.
+OTHER_TESTS_FIXTURES = {
+    "make_fixtures_origins.py", "deseq2_apeglm_svalue.tsv", "deseq2_lfcshrink_normal.csv",
+    "edger_proteomics_qlf.csv", "limma_voom_weights_b.csv", "mosuite_limma_voom_3contrasts_mouse.csv.gz",
+    "make_fixtures_contrasts.py", "limma_multicoef_toptable.tsv", "timecourse_logfc.csv",
+    "deseq2_contrasts_prefix.csv", "deseq2_contrasts_suffix.tsv",
+}
+
+
 def test_corpus_has_at_least_fifteen_good_files_and_a_readme():
-    assert len(CORPUS_EXPECTED) >= 15
+    # every good table in tests/data is read by test_corpus_file_is_read (none added without a test), and
+    # every bad_* file is refused by a test (whole file, or its target)
+    helpers = {"README.md", "make_fixtures.py", "id_map.tsv", *OTHER_TESTS_FIXTURES}
+    on_disk = {path.name for path in CORPUS.iterdir() if path.is_file() and path.name not in helpers}
+    good = {name for name in on_disk if not name.startswith(("bad_", "sanity_"))}
+    assert good == {name for name, *_ in CORPUS_EXPECTED}
+    assert len(good) >= 15
+    bad_target_files = {"bad_all_na_target.csv", "bad_constant_target.csv", "bad_too_few_rows.csv"}
+    assert {name for name in on_disk if name.startswith("bad_")} == {name for name, _ in BAD_FILES} | bad_target_files
     readme = (CORPUS / "README.md").read_text(encoding="utf-8")
     for name, *_ in CORPUS_EXPECTED:
         assert f"`{name}`" in readme, name
@@ -411,6 +431,19 @@ def _zipped(payload: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def assert_consistent_table(table: DETable, payload: bytes) -> None:
+    """What every table the reader accepts must satisfy, whatever bytes it came from."""
+    import hashlib
+
+    assert table.sha256 == hashlib.sha256(payload).hexdigest()
+    assert table.rows_read == len(table.data) > 0
+    assert list(table.data.columns) == list(table.column_map.values())
+    assert "gene_id" in table.data.columns and table.numeric_columns
+    for column in table.numeric_columns:  # infinities are read as missing values
+        assert not np.isinf(table.data[column].to_numpy(dtype=float)).any(), column
+    json.dumps(table.record(), allow_nan=False)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=st.binary(max_size=400))
 def test_random_bytes_give_input_error_or_a_table(tmp_path, payload):
@@ -421,23 +454,27 @@ def test_random_bytes_give_input_error_or_a_table(tmp_path, payload):
     except InputError as error:
         assert "\n" not in str(error)
     else:
-        assert isinstance(table, DETable)
+        assert_consistent_table(table, payload)
 
 
 TEXTISH = st.text(alphabet=string.printable + "é\"';\t,", max_size=300)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=TEXTISH, prefix=st.sampled_from(["", "ID,logFC,P.Value\n", "gene\tbaseMean\tlog2FoldChange\n"]))
-def test_random_text_gives_input_error_or_a_table(tmp_path, text, prefix):
+@given(text=TEXTISH, prefix=st.sampled_from(["", "ID,logFC,P.Value\n", "gene\tbaseMean\tlog2FoldChange\n"]),
+       good_rows=st.integers(0, 30))
+def test_random_text_gives_input_error_or_a_table(tmp_path, text, prefix, good_rows):
+    # well-formed rows under the header before the random text, so that some examples are read as tables
+    separator = "\t" if "\t" in prefix else ","
+    rows = "".join(f"g{i}{separator}{i / 7:.3f}{separator}0.{i + 1:02d}\n" for i in range(good_rows if prefix else 0))
     path = tmp_path / "random.csv"
-    path.write_text(prefix + text, encoding="utf-8")
+    path.write_text(prefix + rows + text, encoding="utf-8")
     try:
         table = read_de_table(path)
     except InputError as error:
         assert "\n" not in str(error)
     else:
-        assert isinstance(table, DETable) and table.numeric_columns
+        assert_consistent_table(table, path.read_bytes())
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -99,8 +100,6 @@ def test_selecting_a_derived_feature_needs_the_switch(synthetic_table):
         compare_feature_sets(design, audit, features=["neg_log10_p"], models=("DummyRegressor",))
 
 def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
-    from matplotlib.figure import Figure
-
     from degtools import plots
 
     table = read_de_table(synthetic_table)
@@ -108,8 +107,10 @@ def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
     audit = audit_leakage(table, target="logFC", features=design.features)
     boards = compare_feature_sets(design, audit, models=("DummyRegressor", "LinearRegression"), seed=0)
     figure = plots.plot_leaderboards(boards)
-    assert isinstance(figure, Figure)
     ax = figure.axes[0]
+    # one bar per model and leaderboard, as long as that model's mean CV R² on that leaderboard
+    expected = [np.mean(result.cv_scores["r2"]) for board in boards.boards.values() for result in board.results]
+    assert sorted(patch.get_width() for patch in ax.patches) == pytest.approx(sorted(expected))
     assert ax.get_xlabel() == "mean R² in cross-validation"
     assert [text.get_text() for text in ax.get_legend().get_texts()] == [
         "independent features",
@@ -171,4 +172,10 @@ def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
         for entry in results["leaderboards"]["independent"]
     ]
     assert results["target_explanation"].startswith("log2FoldChange is the log2 fold change")
-    assert results["ranking"] is None or len(results["ranking"]["rows"]) == 3
+    # airway has an adjusted p-value with significant genes on both sides of the split: the ranking is there
+    ranking = results["ranking"]
+    assert ranking is not None and ranking["threshold"] == 0.05 and len(ranking["rows"]) == 3
+    approaches = [row["ranking by"] for row in ranking["rows"]]
+    assert approaches[0].startswith(f"regression ({results['best_model']})")
+    assert approaches[1].startswith("classification") and approaches[2].startswith("observed label")
+    assert [row["AUC for significance"] is None for row in ranking["rows"]] == [False, False, True]

@@ -15,10 +15,26 @@ from degtools import (
 from degtools.prepare import gene_groups, parse_feature_choice, resolve_features
 
 
-@pytest.mark.parametrize("target", ["logFC", "B", "abs_logFC", "neg_log10_p", "|logFC|", "-log10(P.Value)"])
-def test_target_shortcuts(synthetic_table, target):
-    design = prepare_design(read_de_table(synthetic_table), target=target)
-    assert design.target in ("logFC", "B", "abs_logFC", "neg_log10_p")
+@pytest.mark.parametrize(
+    ("target", "canonical"),
+    [
+        ("logFC", "logFC"),
+        ("B", "B"),
+        ("abs_logFC", "abs_logFC"),
+        ("neg_log10_p", "neg_log10_p"),
+        ("|logFC|", "abs_logFC"),
+        ("-log10(P.Value)", "neg_log10_p"),
+    ],
+)
+def test_target_shortcuts(synthetic_table, target, canonical):
+    table = read_de_table(synthetic_table)
+    design = prepare_design(table, target=target)
+    assert design.target == canonical
+    # and the values are the column's, derived where asked: |logFC| and -log10(P.Value) of the same genes
+    data = table.data.set_index("gene_id")
+    source = {"logFC": data["logFC"], "B": data["B"], "abs_logFC": data["logFC"].abs(),
+              "neg_log10_p": -np.log10(data["pvalue"])}[canonical]
+    np.testing.assert_allclose(design.y_train, source.reindex(design.y_train.index), rtol=1e-12)
     assert design.target not in design.features
     # Derived features are off by default.
     assert not {"abs_logFC", "neg_log10_p", "abs_stat"} & set(design.features)

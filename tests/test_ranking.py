@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits
 
 from degtools import (
     add_derived_columns,
@@ -21,10 +25,30 @@ def test_regression_and_classification_rank_the_test_genes(demo_slice):
     ranking = compare_ranking(comparison.best, design, table, padj_threshold=0.05, seed=0)
     assert ranking is not None
     assert len(ranking.table) == 3
+    # Recomputed independently: significance of the test genes, both rankings, AUC as Mann-Whitney U / (n1 n0).
+    genes = table.data.drop_duplicates("gene_id").set_index("gene_id")
+    sig_train = (genes["padj"].reindex(design.X_train.index) < 0.05).to_numpy()
+    sig_test = (genes["padj"].reindex(design.X_test.index) < 0.05).to_numpy()
+    fitted = np.abs(comparison.best.pipeline.predict(design.X_train))  # logFC is signed: rank by |prediction|
+    orientation = np.sign(stats.spearmanr(fitted, sig_train.astype(float)).statistic)
+    regression_score = orientation * np.abs(comparison.best.pipeline.predict(design.X_test))
+    with threadpool_limits(limits=1):
+        classifier = HistGradientBoostingClassifier(random_state=0).fit(design.X_train, sig_train)
+        probability = classifier.predict_proba(design.X_test)[:, 1]
+
+    def auc_by_mann_whitney(score):
+        u = stats.mannwhitneyu(score[sig_test], score[~sig_test], alternative="two-sided").statistic
+        return u / (sig_test.sum() * (~sig_test).sum())
+
     auc = ranking.table["AUC for significance"]
-    assert auc.iloc[:2].between(0, 1).all() and np.isnan(auc.iloc[2])
+    assert auc.iloc[0] == pytest.approx(auc_by_mann_whitney(regression_score), rel=1e-9)
+    assert auc.iloc[1] == pytest.approx(auc_by_mann_whitney(probability), rel=1e-9)
+    assert np.isnan(auc.iloc[2])
     assert ranking.table.columns[1] == "Spearman with |logFC|"
-    assert ranking.significant_test > 0
+    magnitude = genes["logFC"].reindex(design.X_test.index).abs().to_numpy()
+    assert ranking.table.iloc[0, 1] == pytest.approx(stats.spearmanr(regression_score, magnitude).statistic)
+    assert ranking.table.iloc[2, 1] == pytest.approx(stats.spearmanr(sig_test, magnitude).statistic)
+    assert ranking.significant_test == int(sig_test.sum()) and ranking.significant_train == int(sig_train.sum())
 
 def test_ranking_needs_an_adjusted_p_value(tmp_path):
     rng = np.random.default_rng(0)
