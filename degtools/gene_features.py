@@ -121,11 +121,14 @@ def bundled_gene_features_path(name: str) -> Path:
 def _read_cells(path: Path, *, sheet: str) -> pd.DataFrame:
     """Every cell of the file as stripped text ('' for empty), with the file's headers."""
     payload = path.read_bytes()
-    if payload.startswith(b"\x1f\x8b"):
-        payload = gzip.decompress(payload)
-    if payload.startswith(b"PK\x03\x04"):
-        frame = pd.read_excel(io.BytesIO(payload), sheet_name=sheet or 0, dtype=str)
-        return frame.fillna("")
+    try:
+        if payload.startswith(b"\x1f\x8b"):
+            payload = gzip.decompress(payload)
+        if payload.startswith(b"PK\x03\x04"):
+            return pd.read_excel(io.BytesIO(payload), sheet_name=sheet or 0, dtype=str).fillna("")
+    except (OSError, EOFError, ValueError, KeyError) as error:
+        raise InputError(f"gene features file {path.name} could not be opened ({error}); expected a complete "
+                         ".gz file or an .xlsx workbook (with the sheet asked for).") from None
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -138,8 +141,13 @@ def _read_cells(path: Path, *, sheet: str) -> pd.DataFrame:
         separator = sniff_separator(lines[:200])
     except InputError as error:
         raise InputError(f"gene features file {path.name}: {error}.") from None
-    frame = pd.read_csv(io.StringIO("\n".join(lines)), sep=r"\s+" if separator == " " else separator,
-                        dtype=str, keep_default_na=False, na_filter=False)
+    try:
+        frame = pd.read_csv(io.StringIO("\n".join(lines)), sep=r"\s+" if separator == " " else separator,
+                            dtype=str, keep_default_na=False, na_filter=False)
+    except pd.errors.ParserError as error:
+        detail = str(error).strip().splitlines()[0]
+        raise InputError(f"gene features file {path.name} could not be split into columns ({detail}); expected "
+                         "every row to have as many fields as the header: fix or remove that line.") from None
     if not isinstance(frame.index, pd.RangeIndex):  # header one field short (R write.table): row names
         frame = frame.reset_index(names=ROW_NAMES)
     return frame.fillna("")

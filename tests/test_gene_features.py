@@ -183,3 +183,12 @@ def test_input_errors_say_expected_found_and_fix(tmp_path: Path):
         join_gene_features(table, read_gene_features(tmp_path / "other.csv"))
     message = _one_line(error)
     assert "matches no row" in message and "TP53" in message and "AAA1" in message
+
+
+def test_damaged_files_are_input_errors(tmp_path: Path):
+    (tmp_path / "cut.tsv.gz").write_bytes(b"\x1f\x8b\x08\x00broken")
+    with pytest.raises(InputError, match="could not be opened"):
+        read_gene_features(tmp_path / "cut.tsv.gz")
+    pd.DataFrame({"symbol": ["TP53"], "x": [1.0]}).to_excel(tmp_path / "one.xlsx", index=False)
+    with pytest.raises(InputError, match="could not be opened"):
+        read_gene_features(tmp_path / "one.xlsx", sheet="missing")
