@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from degtools.enrich import PATHWAY_MAX_SETS, PATHWAY_MIN_GENES, GeneSets, pathway_membership, read_gmt
 from degtools.gene_features import GeneFeatureTable, join_gene_features, read_gene_features
-from degtools.genes import split_symbols
-from degtools.interpret import join_reference
+from degtools.genesets import GeneSets, read_gmt
+from degtools.io import DETable, read_de_table
+from degtools.io.genes import split_symbols
 from degtools.numeric import finite_or_none
-from degtools.tables import DETable, read_de_table
+from degtools.pathways import PATHWAY_MAX_SETS, PATHWAY_MIN_GENES, pathway_membership
+from degtools.studies import join_reference
 
 ANNOTATION_DEPTH = "annotation depth"
 PATHWAYS = "pathways"
@@ -141,7 +142,7 @@ def gather_evidence(
         each joined by its best-matching key (:func:`~degtools.gene_features.join_gene_features`).
     references
         Other studies' DE tables (paths or read tables): their fold change and statistic per gene,
-        joined by symbol (:func:`~degtools.interpret.join_reference`).
+        joined by symbol (:func:`~degtools.studies.join_reference`).
     gene_sets
         Gene sets for the annotation-depth feature (in how many sets the gene is); None: no such feature.
     pathway_sets

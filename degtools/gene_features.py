@@ -20,10 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from degtools import genes
 from degtools.errors import InputError
+from degtools.io import DETable, genes
+from degtools.io.split import sniff_separator
+from degtools.io.vocabulary import NA_TOKENS, ROW_NUMBERS
 from degtools.provenance import file_sha256
-from degtools.tables import NA_TOKENS, ROW_NUMBERS, DETable, sniff_separator
 
 #: bundled gene-feature files (degtools/data, see SOURCES.md): short name -> file.
 BUNDLED_GENE_FEATURES = {

@@ -69,7 +69,8 @@ import pandas as pd
 import degtools
 from degtools import enrich, genesets, interpret, pathways, plots, report
 from degtools.io import genes
-from degtools.reference import compare_feature_variant, join_reference
+from degtools.reference import compare_feature_variant
+from degtools.studies import join_reference
 
 params = degtools.check_notebook_parameters(globals())
 timings = report.Timings()

@@ -10,7 +10,7 @@ import pytest
 
 from degtools.contrasts import detect_contrasts, log2_fold_change, parse_header, split_contrasts
 from degtools.errors import InputError
-from degtools.tables import read_de_table
+from degtools.io import read_de_table
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,6 @@ import pytest
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold, cross_val_score
 
-from degtools.enrich import read_gmt
 from degtools.evidence import (
     ANNOTATION_DEPTH,
     OTHER_CONTRASTS,
@@ -22,7 +21,8 @@ from degtools.evidence import (
     mean_interval,
     source_contributions,
 )
-from degtools.tables import read_de_table
+from degtools.genesets import read_gmt
+from degtools.io import read_de_table
 
 ROOT = Path(__file__).resolve().parents[1]
 GSE2034 = ROOT / "data" / "GSE2034.top.table.tsv"

@@ -17,7 +17,7 @@ from degtools.gene_features import (
     join_gene_features,
     read_gene_features,
 )
-from degtools.tables import read_de_table
+from degtools.io import read_de_table
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "degtools" / "data" / "GSE15852.top.table.tsv"

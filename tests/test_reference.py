@@ -13,7 +13,8 @@ from scipy import stats
 
 from degtools import read_de_table, validate_params
 from degtools.errors import InputError
-from degtools.reference import compare_feature_variant, join_reference
+from degtools.reference import compare_feature_variant
+from degtools.studies import join_reference
 
 
 def test_feature_variant_finds_an_informative_extra_feature(synthetic_table):
