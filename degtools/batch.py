@@ -133,7 +133,8 @@ def plan_jobs(
 
     Two params files that would write the same report name are a problem for the second one.
     """
-    from degtools.report import DEFAULT_NOTEBOOK, dataset_name_from_path, report_stem
+    from degtools.naming import dataset_name_from_path, report_stem
+    from degtools.render import DEFAULT_NOTEBOOK
     from degtools.tables import resolve_input_path
 
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
@@ -224,7 +225,7 @@ def _model_jobs(count: int):
 
 def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path | None = None) -> Outcome:
     """Render one report (in a worker process); never raises, failures become an :class:`Outcome`."""
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     out_dir = Path(out_dir)
     start = time.perf_counter()
