@@ -3,7 +3,8 @@
 Every value substituted into markdown (column headers, file names, notes that quote the user's
 table) is escaped for markdown and HTML alike, so that it reads as the text it is: a header
 ``[x](javascript:...)`` stays those characters, never a link. The ``show_*`` helpers display
-their output (they return None); the analysis itself stays in the stage modules.
+their output where they are called (they return None, except that the volcano and MA helpers
+return their Figure); the analysis itself stays in the stage modules.
 """
 
 from __future__ import annotations

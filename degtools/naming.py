@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-#: the dataset of the bundled demo table, named when ``input_table`` is empty.
-DEMO_DATASET = "GSE15852"
+from degtools.tables import DEMO_TABLE
 
 
 def safe_file_part(text: str) -> str:
@@ -23,5 +22,5 @@ def dataset_name_from_path(path: str | Path) -> str:
 
 def report_stem(params: dict[str, Any]) -> str:
     """``<dataset>_<target>``: the file name (without suffix) of a report."""
-    dataset = params["dataset_name"] or dataset_name_from_path(params["input_table"] or DEMO_DATASET)
+    dataset = params["dataset_name"] or dataset_name_from_path(params["input_table"] or DEMO_TABLE)
     return f"{safe_file_part(dataset)}_{safe_file_part(params['target'])}"
