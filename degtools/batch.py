@@ -1,6 +1,6 @@
 """Many reports at once: plan the params files, skip what has not changed, render the rest in parallel.
 
-Every report is rendered by :func:`degtools.report.render_report` in a worker process (papermill's
+Every report is rendered by :func:`degtools.render.render_report` in a worker process (papermill's
 ``cwd`` handling is not thread-safe, and a process keeps one report's failure away from the
 others). Before rendering, each report gets a *fingerprint*: a sha256 over its validated
 parameters, the bytes of its input table, the notebook, and degtools' version and source files.
@@ -134,7 +134,8 @@ def plan_jobs(
     Two params files that would write the same report name are a problem for the second one.
     """
     from degtools.io import resolve_input_path
-    from degtools.report import DEFAULT_NOTEBOOK, dataset_name_from_path, report_stem
+    from degtools.naming import dataset_name_from_path, report_stem
+    from degtools.render import DEFAULT_NOTEBOOK
 
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
@@ -224,7 +225,7 @@ def _model_jobs(count: int):
 
 def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path | None = None) -> Outcome:
     """Render one report (in a worker process); never raises, failures become an :class:`Outcome`."""
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     out_dir = Path(out_dir)
     start = time.perf_counter()

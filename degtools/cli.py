@@ -53,7 +53,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     values = load_params_file(args.params_file) if args.params_file else {}
     for name, value in args.param:

@@ -64,24 +64,14 @@ reference_table: str = ""  # second DE table joined by gene symbol as features; 
 # %%
 # Check every parameter (papermill only warns on a misspelt name), read the table, find the target.
 # %matplotlib inline
-import pandas as pd
-
 import degtools
-from degtools import enrich, genesets, interpret, pathways, plots, report
-from degtools.io import genes
-from degtools.reference import compare_feature_variant
-from degtools.studies import join_reference
+from degtools import plots
 
 params = degtools.check_notebook_parameters(globals())
-timings = report.Timings()
-with timings.step("read"):
-    table = degtools.read_de_table(
-        params["input_table"], column_map=params["column_map"], sheet=params["sheet"],
-        collapse=params["collapse"], id_map=params["id_map"], cluster=params["cluster"],
-    )
-    # The table the models see also holds derived columns (|logFC|, -log10 P, ...), usable as targets.
-    model_table = degtools.add_derived_columns(table)
-    target_column = degtools.resolve_target(model_table, params["target"])
+table = degtools.read_input_table(params)
+# The table the models see also holds derived columns (|logFC|, -log10 P, ...), usable as targets.
+model_table = degtools.add_derived_columns(table)
+target_column = degtools.resolve_target(model_table, params["target"])
 
 # %% [markdown]
 # ## Data overview
@@ -89,12 +79,7 @@ with timings.step("read"):
 # What the table is, what each column means, and how its numbers are distributed.
 
 # %%
-report.markdown(
-    "**Source file:** `{name}` · **detected tool:** {tool} · **rows:** {rows:} · "
-    "**sha256:** `{sha}`\n\n**Target:** `{target}` · **seed:** {seed}",
-    name=table.path.name, tool=table.tool, rows=f"{len(table.data):,}", sha=table.sha256[:16] + "…",
-    target=table.display_name(target_column), seed=params["seed"],
-)
+degtools.show_source(table, target_column, seed=params["seed"])
 
 # %% [markdown]
 # **What the reader detected:** the tool that wrote the table, the file's shape, the ID, symbol and
@@ -102,16 +87,16 @@ report.markdown(
 # and any sanity-check warning (un-logged fold changes, p-values out of range, ...).
 
 # %%
-report.html_table(table.detection_table())
+degtools.html_table(table.detection_table())
 
 # %%
-report.markdown("{checks}", checks=table.warnings_markdown())
+degtools.show_checks(table)
 
 # %%
-report.html_table(table.describe_columns())
+degtools.html_table(table.describe_columns())
 
 # %%
-report.html_table(degtools.describe_numeric(table), index=True)
+degtools.html_table(degtools.describe_numeric(table), index=True)
 
 # %%
 plots.plot_distributions(table);
@@ -128,23 +113,15 @@ plots.plot_distributions(table);
 # model is never tested on a gene it has already seen.
 
 # %%
-with timings.step("prepare"):
-    prepared = degtools.prepare_design(
-        model_table, target=target_column, test_size=params["test_size"], seed=params["seed"],
-        max_rows=params["max_rows"], derived_features=params["derived_features"],
-    )
-target_explanation = degtools.explain_target(model_table, prepared.target)
-report.markdown(
-    "**Target:** `{target}` · **candidate features:** {features} · **train / test:** {train} / {test} rows "
-    "({pct}% held out, seed {seed}; split {split})\n\n**What the target means.** {explanation}",
-    target=prepared.target_label,
-    features=", ".join(f"`{label}`" for label in prepared.feature_labels.values()),
-    train=f"{len(prepared.X_train):,}", test=f"{len(prepared.X_test):,}", pct=round(100 * params["test_size"]),
-    seed=params["seed"], split=prepared.split_kind, explanation=target_explanation,
+prepared = degtools.prepare_design(
+    model_table, target=target_column, test_size=params["test_size"], seed=params["seed"],
+    max_rows=params["max_rows"], derived_features=params["derived_features"],
 )
+target_explanation = degtools.explain_target(model_table, prepared.target)
+degtools.show_design(prepared, target_explanation, test_size=params["test_size"], seed=params["seed"])
 
 # %%
-report.html_table(prepared.summary)
+degtools.html_table(prepared.summary)
 
 # %% [markdown]
 # ### Leakage audit
@@ -160,14 +137,11 @@ report.html_table(prepared.summary)
 # comes from the target's own test or is tied to a leaking column), **independent** (neither).
 
 # %%
-with timings.step("leakage audit"):
-    audit = degtools.audit_leakage(model_table, target=prepared.target, features=prepared.features,
-                                   seed=params["seed"])
-report.markdown("\n".join("- {n%d}" % number for number in range(len(audit.notes))),
-                **{f"n{number}": note for number, note in enumerate(audit.notes)})
+audit = degtools.audit_leakage(model_table, target=prepared.target, features=prepared.features, seed=params["seed"])
+degtools.show_notes(audit.notes)
 
 # %%
-report.html_table(audit.table())
+degtools.html_table(audit.table())
 
 # %% [markdown]
 # ## Models
@@ -181,16 +155,11 @@ report.html_table(audit.table())
 # every model's default settings.
 
 # %%
-from degtools.models import LARGE_TABLE_STRATEGY, describe_models, resolve_models  # noqa: E402
-
-model_names = resolve_models(params["models"])
-report.markdown(
-    "**Tuning:** {tuning} · **models:** {count}\n\n**Large tables.** {strategy}",
-    tuning=params["tuning"], count=len(model_names), strategy=LARGE_TABLE_STRATEGY,
-)
+model_names = degtools.resolve_models(params["models"])
+degtools.show_models(model_names, tuning=params["tuning"])
 
 # %%
-report.html_table(describe_models(model_names))
+degtools.html_table(degtools.describe_models(model_names))
 
 # %% [markdown]
 # ## Evaluation
@@ -207,35 +176,18 @@ report.html_table(describe_models(model_names))
 # independent (the honest one) and one on all features. The difference is the R² the leakage buys.
 
 # %%
-from degtools.prepare import parse_feature_choice, resolve_features  # noqa: E402
-
-feature_choice = parse_feature_choice(params["features"])
-if isinstance(feature_choice, list):
-    feature_choice = resolve_features(model_table, feature_choice, target=prepared.target)
-with timings.step("models"):
-    # In a batch, a report with the same data and model settings (e.g. another reference table) reuses these.
-    leaderboards, reused = degtools.shared_call(
-        degtools.compare_feature_sets, prepared, audit, features=feature_choice, models=model_names,
-        cv_folds=params["cv_folds"], seed=params["seed"], tuning=params["tuning"], n_jobs=params["n_jobs"],
-        ignore=["n_jobs"],
-    )
-    timings.note_reused("models", reused)
+# In a batch, a report with the same data and model settings (e.g. another reference table) reuses these.
+feature_choice = degtools.choose_features(model_table, params["features"], target=prepared.target)
+leaderboards = degtools.compare_feature_sets(
+    prepared, audit, features=feature_choice, models=model_names, cv_folds=params["cv_folds"], seed=params["seed"],
+    tuning=params["tuning"], n_jobs=params["n_jobs"],
+)
 # The rest of the report follows the main leaderboard.
 comparison, design = leaderboards.comparison, leaderboards.design
-report.markdown("\n".join(["**Main leaderboard:** {main} features ({features}){reused}"]
-                          + ["- {n%d}" % number for number in range(len(leaderboards.notes))]),
-                reused=" · computed for an identical report earlier in this batch and reused here" if reused else "",
-                main=leaderboards.main, features=", ".join(comparison.features),
-                **{f"n{number}": note for number, note in enumerate(leaderboards.notes)})
+degtools.show_main_leaderboard(leaderboards)
 
 # %%
-for board_name, board in leaderboards.boards.items():
-    if board is None:
-        display(report.markdown("**{name} features:** none left, no leaderboard.", name=board_name))
-        continue
-    display(report.markdown("**{name} features:** {features} · tuning: {tuning}", name=board_name,
-                            features=", ".join(board.features), tuning=board.tuning))
-    display(report.html_table(board.display_table()))
+degtools.show_leaderboards(leaderboards)
 
 # %%
 plots.plot_leaderboards(leaderboards);
@@ -257,13 +209,7 @@ plots.plot_model_comparison(comparison);
 # %%
 ranking = degtools.compare_ranking(comparison.best, design, model_table, padj_threshold=params["padj_threshold"],
                                    seed=params["seed"])
-if ranking is None:
-    display(report.markdown("No comparison: the table has no adjusted p-value, or one class is missing."))
-else:
-    display(report.markdown("\n".join("- {n%d}" % number for number in range(len(ranking.notes))),
-                            **{f"n{number}": note for number, note in enumerate(ranking.notes)}))
-    display(report.html_table(ranking.table))
-    plots.plot_ranking_comparison(ranking)
+degtools.show_ranking(ranking)
 
 # %% [markdown]
 # ## Best model
@@ -274,13 +220,7 @@ else:
 # %%
 best = comparison.best
 test_predictions = degtools.predictions(best, design)
-report.markdown(
-    "**Best model by CV:** {name} on {features} — CV R² {cv} ± {sd}; on the test set R² {test} "
-    "(95% bootstrap interval {low} to {high}).",
-    name=best.name, features=", ".join(comparison.features), cv=f"{best.cv_summary()['r2_mean']:.3f}",
-    sd=f"{best.cv_summary()['r2_sd']:.3f}", test=f"{best.test['r2']:.3f}",
-    low=f"{best.test_intervals['r2'][0]:.3f}", high=f"{best.test_intervals['r2'][1]:.3f}",
-)
+degtools.show_best_model(comparison)
 
 # %%
 plots.plot_predicted_vs_observed(test_predictions, label=design.target_label);
@@ -298,16 +238,15 @@ plots.plot_residuals(test_predictions, label=design.target_label);
 # a feature that leaks will dominate, because it *is* the target.
 
 # %%
-with timings.step("importance"):
-    permutation = interpret.permutation_importances(best, design, seed=params["seed"])
-    impurity = interpret.impurity_importances(comparison, design)
+permutation = degtools.permutation_importances(best, design, seed=params["seed"])
+impurity = degtools.impurity_importances(comparison, design)
 plots.plot_importances(permutation, title=f"Permutation importance, {best.name} (drop in test R²)");
 
 # %%
-report.html_table(permutation)
+degtools.html_table(permutation)
 
 # %%
-report.html_table(impurity, index=True) if not impurity.empty else report.markdown("No tree ensemble was fitted.")
+degtools.show_impurity(impurity)
 
 # %% [markdown]
 # ## Differential expression at a glance
@@ -319,22 +258,10 @@ report.html_table(impurity, index=True) if not impurity.empty else report.markdo
 # strongest are labelled.
 
 # %%
-with timings.step("volcano and MA plots"):
-    can_volcano = "logFC" in table.data and "pvalue" in table.data
-    if can_volcano:
-        plots.plot_volcano(table, padj_threshold=params["padj_threshold"],
-                           lfc_threshold=params["lfc_threshold"])
-    else:
-        display(report.markdown("No volcano plot: the table needs a log fold change and a p-value column."))
+degtools.plot_volcano(table, padj_threshold=params["padj_threshold"], lfc_threshold=params["lfc_threshold"]);
 
 # %%
-with timings.step("volcano and MA plots"):
-    if "mean_expr" in table.data and "logFC" in table.data:
-        plots.plot_ma(table, padj_threshold=params["padj_threshold"], lfc_threshold=params["lfc_threshold"])
-    else:
-        display(report.markdown(
-            "No MA plot: `{name}` has no mean-expression column (AveExpr, baseMean or logCPM). GEO2R writes "
-            "AveExpr only when it is asked for all columns.", name=table.path.name))
+degtools.plot_ma(table, padj_threshold=params["padj_threshold"], lfc_threshold=params["lfc_threshold"]);
 
 # %% [markdown]
 # ## Top genes and the model
@@ -344,17 +271,10 @@ with timings.step("volcano and MA plots"):
 # only then is the prediction a fair, out-of-sample one.
 
 # %%
-fold_change = "logFC" if "logFC" in table.data else target_column
-report.markdown("**Top up-regulated genes** (largest `{col}`)", col=table.display_name(fold_change))
+degtools.show_regulated_genes(table, best, design, target=target_column, n=params["top_n"], direction="up")
 
 # %%
-report.html_table(interpret.regulated_genes_table(table, best, design, n=params["top_n"], direction="up"))
-
-# %%
-report.markdown("**Top down-regulated genes** (smallest `{col}`)", col=table.display_name(fold_change))
-
-# %%
-report.html_table(interpret.regulated_genes_table(table, best, design, n=params["top_n"], direction="down"))
+degtools.show_regulated_genes(table, best, design, target=target_column, n=params["top_n"], direction="down")
 
 # %% [markdown]
 # **Residual outliers:** the held-out genes whose target the best model explains worst. For most genes
@@ -364,7 +284,7 @@ report.html_table(interpret.regulated_genes_table(table, best, design, n=params[
 # Either way it deserves a look before it is trusted or discarded.
 
 # %%
-report.html_table(interpret.residual_outliers(best, design, table, n=params["top_n"]))
+degtools.html_table(degtools.residual_outliers(best, design, table, n=params["top_n"]))
 
 # %% [markdown]
 # ## Gene sets
@@ -376,49 +296,19 @@ report.html_table(interpret.residual_outliers(best, design, table, n=params["top
 # down)? GSEA needs no threshold, so it also sees many small, coordinated changes.
 
 # %%
-with timings.step("gene sets"):
-    gene_set_collection = genesets.read_gmt(params["gene_sets"])
-    # The same for every target of a table: a batch computes it once per table and reuses it.
-    enrichment, reused = degtools.shared_call(
-        enrich.run_enrichment, table, gene_set_collection, padj_threshold=params["padj_threshold"],
-        lfc_threshold=params["lfc_threshold"], permutations=params["gsea_permutations"], seed=params["seed"],
-        ignore=["threads"],
-    )
-    timings.note_reused("gene sets", reused)
-report.markdown(
-    "**Gene sets:** `{name}` ({count} sets). {match}{reused}\n\n{attribution}",
-    name=gene_set_collection.name, count=f"{len(gene_set_collection.sets):,}",
-    match=enrichment.match.sentence(), attribution=gene_set_collection.attribution if enrichment.ran else "",
-    reused=" Computed once for this table in the batch and reused here (same table, gene sets and settings)."
-    if reused else "",
+gene_set_collection = degtools.read_gmt(params["gene_sets"])
+# The same for every target of a table: a batch computes it once per table and reuses it.
+enrichment = degtools.run_enrichment(
+    table, gene_set_collection, padj_threshold=params["padj_threshold"], lfc_threshold=params["lfc_threshold"],
+    permutations=params["gsea_permutations"], seed=params["seed"],
 )
+degtools.show_gene_sets(enrichment)
 
 # %%
-if enrichment.ran:
-    display(report.markdown(
-        "**Preranked GSEA** on {ranking}: the sets with the smallest p-values. NES > 0: the set's genes "
-        "tend to go up; < 0: down.", ranking=enrichment.ranking))
-    display(report.html_table(enrichment.gsea_table(n=20)))
+degtools.show_gsea(enrichment)
 
 # %%
-if enrichment.ran:
-    with timings.step("gene sets"):
-        plots.plot_enrichment_dots(enrichment.gsea, n=20, title=f"GSEA, {gene_set_collection.name}",
-                                   fdr_floor=enrichment.fdr_floor)
-
-# %%
-if enrichment.ran:
-    display(report.markdown(
-        "**Over-representation** among {up} up- and {down} down-regulated genes (adjusted p < {padj}, "
-        "|logFC| ≥ {lfc}); background: {background} tested genes with a symbol.",
-        up=enrichment.list_sizes["up"], down=enrichment.list_sizes["down"], padj=params["padj_threshold"],
-        lfc=params["lfc_threshold"], background=f"{enrichment.match.genes:,}"))
-    display(report.html_table(enrichment.ora_table(n=10)))
-
-# %%
-if enrichment.ran and not enrichment.ora_best().empty:
-    plots.plot_enrichment_dots(enrichment.ora_best(n=20),
-                               title=f"Over-representation, {gene_set_collection.name}");
+degtools.show_ora(enrichment)
 
 # %% [markdown]
 # ## Pathways as features
@@ -433,34 +323,14 @@ if enrichment.ran and not enrichment.ora_best().empty:
 # %%
 pathway_variant = None
 if params["pathway_features"]:
-    with timings.step("pathway features"):
-        membership = pathways.pathway_membership(table, gene_set_collection)
-        if membership.shape[1]:
-            pathway_variant = compare_feature_variant(
-                table, membership, target=target_column, label="pathways", test_size=params["test_size"],
-                seed=params["seed"], max_rows=params["max_rows"], cv_folds=params["cv_folds"])
-    if pathway_variant is None:
-        display(report.markdown(
-            "No gene set has {n} or more of this table's genes, so there are no pathway features. {match}",
-            n=pathways.PATHWAY_MIN_GENES, match=enrichment.match.sentence()))
-    else:
-        display(report.markdown(
-            "{n} gene sets became features (sets with at least {min} of the table's genes, at most {max}).",
-            n=membership.shape[1], min=pathways.PATHWAY_MIN_GENES, max=pathways.PATHWAY_MAX_SETS))
-        display(report.html_table(pathway_variant.table()))
-else:
-    display(report.markdown("Not run: set `pathway_features: true` to add gene-set membership as features."))
+    pathway_variant = degtools.compare_pathway_features(
+        table, gene_set_collection, target=target_column, test_size=params["test_size"], seed=params["seed"],
+        max_rows=params["max_rows"], cv_folds=params["cv_folds"],
+    )
+degtools.show_pathway_features(pathway_variant, enrichment, requested=params["pathway_features"])
 
 # %%
-if pathway_variant is not None:
-    plots.plot_pathway_importances(
-        pathway_variant.importances,
-        title=f"Pathway features: drop in test R² when shuffled ({pathway_variant.extended.best_name})",
-    );
-
-# %%
-if pathway_variant is not None:
-    display(report.html_table(pathway_variant.importances.head(params["top_n"])))
+degtools.show_pathway_importances(pathway_variant, n=params["top_n"])
 
 # %% [markdown]
 # ## Another study as reference
@@ -470,24 +340,13 @@ if pathway_variant is not None:
 # use the same genes (those the reference covers) and the same split.
 
 # %%
-reference_join = reference_variant = None
+reference = reference_join = reference_variant = None
 if params["reference_table"]:
-    with timings.step("reference table"):
-        reference = degtools.read_de_table(params["reference_table"])
-        if params["id_map"]:
-            reference = genes.apply_id_map(reference, genes.read_id_map(params["id_map"]))
-        reference_join = join_reference(table, reference)
-        reference_variant = compare_feature_variant(
-            table, reference_join.features, target=target_column, label="reference",
-            rows=reference_join.matched_ids,
-            test_size=params["test_size"], seed=params["seed"], max_rows=params["max_rows"],
-            cv_folds=params["cv_folds"], alone=True)
-    display(report.markdown("**Reference:** `{name}` ({tool})", name=reference.path.name,
-                            tool=reference.tool))
-    display(report.html_table(reference_join.summary()))
-    display(report.html_table(reference_variant.table()))
-else:
-    display(report.markdown("Not run: set `reference_table` to a second DE table to use it as features."))
+    reference, reference_join, reference_variant = degtools.compare_reference(
+        table, params["reference_table"], id_map=params["id_map"], target=target_column,
+        test_size=params["test_size"], seed=params["seed"], max_rows=params["max_rows"], cv_folds=params["cv_folds"],
+    )
+degtools.show_reference(reference, reference_join, reference_variant)
 
 # %% [markdown]
 # ## Methods and reproducibility
@@ -497,15 +356,10 @@ else:
 # same numbers.
 
 # %%
-results = report.build_results(params=params, table=table, design=design, comparison=comparison,
-                               timings=timings, leakage=audit, leaderboards=leaderboards, ranking=ranking,
-                               target_explanation=target_explanation)
-results["enrichment"] = enrichment.to_json()
-if pathway_variant is not None:
-    results["pathway_features"] = pathway_variant.to_json()
-if reference_join is not None:
-    results["reference"] = {**reference_join.to_json(), "models": reference_variant.to_json()}
-report.write_results(results, params["results_json"])
-report.html_table(pd.concat([report.methods_table(results),
-                             pd.DataFrame(enrichment.methods_rows(), columns=["item", "value"])],
-                            ignore_index=True))
+results = degtools.build_results(
+    params=params, table=table, leaderboards=leaderboards, leakage=audit, ranking=ranking,
+    target_explanation=target_explanation, enrichment=enrichment, pathway_variant=pathway_variant,
+    reference_join=reference_join, reference_variant=reference_variant,
+)
+degtools.write_results(results, params["results_json"])
+degtools.show_methods(results, enrichment)

@@ -14,7 +14,7 @@ from conftest import DATA, ROOT
 from degtools import batch, provenance
 from degtools.cli import main
 from degtools.errors import ParamsError
-from degtools.report import DEFAULT_NOTEBOOK
+from degtools.render import DEFAULT_NOTEBOOK
 from degtools.resources import available_cores, job_cap
 
 
@@ -175,10 +175,10 @@ def test_the_last_report_may_use_every_core(tmp_path: Path, demo_slice: Path):
 
 
 def test_render_job_sets_model_jobs_for_its_kernel_only(monkeypatch, tmp_path: Path):
-    import degtools.report
+    import degtools.render
 
     seen = []
-    monkeypatch.setattr(degtools.report, "render_report",
+    monkeypatch.setattr(degtools.render, "render_report",
                         lambda values, **options: seen.append(os.environ.get(batch.MODEL_JOBS_VARIABLE)))
     monkeypatch.setenv(batch.MODEL_JOBS_VARIABLE, "1")
     job = batch.Job(params_file=tmp_path / "x.yaml", stem="x", model_jobs=4)

@@ -38,7 +38,7 @@ def reports(tmp_path_factory) -> Path:
     from conftest import DEMO
 
     from degtools.index import write_index
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     out = tmp_path_factory.mktemp("reports")
     small = out / "demo_slice.tsv"

@@ -149,7 +149,7 @@ def malicious_table(tmp_path: Path, name: str) -> Path:
 
 
 def test_report_shows_hostile_strings_as_text(tmp_path):
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     table = malicious_table(tmp_path, "hostile.tsv")
     reference = malicious_table(tmp_path, "hostile_reference.tsv")
@@ -207,7 +207,7 @@ def test_report_shows_hostile_strings_as_text(tmp_path):
 
 
 def test_report_for_a_fly_table_says_why_there_are_no_gene_sets(tmp_path):
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     html_path, json_path = render_report(
         {"input_table": str(SHARED_TABLES["pasilla"]), "target": "logFC", "max_rows": 300, "cv_folds": 3},
@@ -223,7 +223,7 @@ def test_report_for_a_fly_table_says_why_there_are_no_gene_sets(tmp_path):
 
 def test_report_with_id_map_reads_the_biology_of_an_ensembl_only_table(tmp_path):
     """The edgeR table has Ensembl IDs only; airway's ensgene -> symbol columns give it symbols."""
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     airway = read_de_table(SHARED_TABLES["airway"]).data[["gene_id", "symbol"]].dropna()
     mapping = tmp_path / "ensembl_to_symbol.tsv"

@@ -499,7 +499,7 @@ def test_copied_table_with_other_suffix_is_read_by_content(tmp_path):
 
 
 def test_report_shows_the_reader_record(tmp_path):
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     html_path, json_path = render_report(
         {"input_table": str(CORPUS / "ids_only.csv"), "id_map": str(CORPUS / "id_map.tsv"), "collapse": True,
@@ -518,7 +518,7 @@ def test_notebook_stops_in_its_first_data_cell_with_the_input_error(tmp_path):
     import nbformat
     import papermill
 
-    from degtools.report import DEFAULT_NOTEBOOK
+    from degtools.render import DEFAULT_NOTEBOOK
 
     out = tmp_path / "failed.ipynb"
     with pytest.raises(papermill.PapermillExecutionError) as caught:

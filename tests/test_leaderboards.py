@@ -128,7 +128,7 @@ def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
 def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
     from conftest import SHARED_TABLES
 
-    from degtools.report import render_report
+    from degtools.render import render_report
 
     html_path, json_path = render_report(
         {
