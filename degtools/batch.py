@@ -13,9 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import sys
+import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -27,7 +30,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
-from degtools.cache import CACHE_VARIABLE
+from degtools.cache import CACHE_VARIABLE, KEY_VARIABLE
 from degtools.errors import DegtoolsError, ParamsError, ReportError
 from degtools.files import write_text_atomically
 from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
@@ -37,8 +40,8 @@ from degtools.resources import MODEL_JOBS_VARIABLE, available_cores
 #: where fingerprints of rendered reports are kept, inside the output folder.
 STAMP_FOLDER = ".degtools-batch"
 
-#: results shared between the reports of one batch run (see degtools.cache), inside STAMP_FOLDER;
-#: emptied when the run ends.
+#: results shared between the reports of one batch run (see degtools.cache): a private folder
+#: (mode 0700) ``<STAMP_FOLDER>/<CACHE_FOLDER>-XXXXXXXX`` per run, removed when the run ends.
 CACHE_FOLDER = "shared-results"
 
 #: environment variables that cap native thread pools (BLAS, OpenMP) in a worker and its kernel.
@@ -192,18 +195,20 @@ def write_stamp(job: Job, out_dir: Path) -> None:
     write_text_atomically(path, json.dumps(record, indent=2) + "\n")
 
 
-def limit_threads(threads: int, cache: str = "") -> None:
+def limit_threads(threads: int, cache: str = "", key: str = "") -> None:
     """Prepare a worker: cap native and estimator thread pools of it and the kernels it starts.
 
-    ``cache``: the folder where its reports share target-independent results (empty: none).
+    ``cache``: the absolute folder where its reports share results, ``key``: the secret (hex) that
+    signs them (see degtools.cache; empty: nothing is shared).
     Also drops ``MPLBACKEND``: a kernel that inherits e.g. ``MPLBACKEND=Agg`` (common on headless
     servers) would not use its inline backend, and the report would have no figures.
     """
     for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
     os.environ[MODEL_JOBS_VARIABLE] = str(threads)
-    if cache:
+    if cache and key:
         os.environ[CACHE_VARIABLE] = cache
+        os.environ[KEY_VARIABLE] = key
     os.environ.pop("MPLBACKEND", None)
 
 
@@ -294,7 +299,7 @@ def run_batch(
             print(line, flush=True)
 
     render = render or render_job
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook = Path(notebook) if notebook else None
     planned = plan_jobs(params_files, notebook=notebook, with_code=with_code)
@@ -333,32 +338,53 @@ def run_batch(
             done += 1
             progress(format_progress(outcome, done=done, total=total))
 
-        # Reports share identical computations (see degtools.cache) during this run only.
-        cache = out_dir / STAMP_FOLDER / CACHE_FOLDER
-        shutil.rmtree(cache, ignore_errors=True)
+        # Reports share identical computations (see degtools.cache) during this run only: in a private
+        # folder (mkdtemp: mode 0700) named by an absolute path, signed with a secret kept in memory.
+        stamps = out_dir / STAMP_FOLDER
+        stamps.mkdir(parents=True, exist_ok=True)
+        cache = Path(tempfile.mkdtemp(prefix=f"{CACHE_FOLDER}-", dir=stamps)).resolve()
+        sharing = (str(cache), secrets.token_hex(32))
+        previous = _stop_on_sigterm()
         try:
-            broken = _render_in_pool(planned, todo, finish, workers=workers, threads=threads, cache=cache,
+            broken = _render_in_pool(planned, todo, finish, workers=workers, threads=threads, sharing=sharing,
                                      out_dir=out_dir, with_code=with_code, notebook=notebook, render=render)
             # A dead worker takes down the pool and every report running in it: retry those one at a
             # time, so that only a report that kills its worker again is counted as failed.
             for index in broken:
-                if _render_in_pool(planned, [index], finish, workers=1, threads=cores, cache=cache,
+                if _render_in_pool(planned, [index], finish, workers=1, threads=cores, sharing=sharing,
                                    out_dir=out_dir, with_code=with_code, notebook=notebook, render=render):
                     finish(index, Outcome(planned[index], "failed", 0.0,
                                           "its worker process died twice (out of memory?); try it alone with "
                                           f"degtools report -f {planned[index].params_file}"))
         finally:
+            _restore_sigterm(previous)
             shutil.rmtree(cache, ignore_errors=True)
     return [outcomes[index] for index in range(total)]
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm():
+    """Treat SIGTERM (a scheduler's kill) as Ctrl-C while the batch runs; returns the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _render_in_pool(planned: list[Job], indices: list[int], finish: Callable[[int, Outcome], None], *,
-                    workers: int, threads: int, cache: Path, out_dir: Path, with_code: bool,
+                    workers: int, threads: int, sharing: tuple[str, str], out_dir: Path, with_code: bool,
                     notebook: Path | None, render: Callable[..., Outcome]) -> list[int]:
     """Render ``planned[i]`` for ``indices`` in a fresh pool; return the indices lost to a dead worker."""
     broken = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                               initializer=limit_threads, initargs=(threads, str(cache)))
+                               initializer=limit_threads, initargs=(threads, *sharing))
     try:
         futures = {pool.submit(render, planned[i], out_dir, with_code, notebook): i for i in indices}
         for future in as_completed(futures):
@@ -402,22 +428,14 @@ def summarize(outcomes: list[Outcome], *, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
 def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None = None, force: bool = False,
                with_code: bool = False, index: bool = True, stream: TextIO | None = None) -> int:
     """``degtools batch``: render, print progress and a summary, rebuild the index; the exit status."""
     stream = stream or sys.stdout
     start = time.perf_counter()
     files = find_params_files(paths)
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill: stop workers as Ctrl-C does
-    try:
-        outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code,
-                             progress=lambda line: print(line, file=stream, flush=True))
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code,
+                         progress=lambda line: print(line, file=stream, flush=True))
     if index:
         from degtools.index import index_is_stale, write_index
 

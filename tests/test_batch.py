@@ -197,6 +197,7 @@ def test_dead_worker_fails_only_its_own_report(tmp_path: Path, demo_slice: Path)
         ("crash", "failed"), ("first", "rendered"), ("second", "rendered")]
     assert outcomes[0].reason.startswith("its worker process died twice")
     assert len(lines) == 3
+    assert not list((tmp_path / "out" / batch.STAMP_FOLDER).glob(f"{batch.CACHE_FOLDER}*"))
 
 
 def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, capsys):
@@ -248,3 +249,45 @@ def test_a_reference_table_counts_towards_a_jobs_size(tmp_path: Path, demo_slice
     planned = {job.stem: job.input_bytes for job in batch.plan_jobs([alone, joined])}
     assert planned["alone_logFC"] == demo_slice.stat().st_size
     assert planned["joined_logFC"] == demo_slice.stat().st_size + tiny_table.stat().st_size
+
+
+def _use_the_cache_from_the_notebook_folder(job: batch.Job, out_dir: Path, with_code: bool = False,
+                                            notebook=None):
+    """Stand-in renderer: shares a result from where a kernel runs (notebooks/), reports what it saw."""
+    import stat
+
+    from degtools.cache import CACHE_VARIABLE, KEY_VARIABLE, shared_call
+
+    os.chdir(DEFAULT_NOTEBOOK.parent)
+    folder = Path(os.environ[CACHE_VARIABLE])
+    _, reused = shared_call(batch.fingerprint, {"x": 1}, notebook=DEFAULT_NOTEBOOK, package="p")
+    seen = {"folder": str(folder), "absolute": folder.is_absolute(), "key": len(os.environ[KEY_VARIABLE]),
+            "mode": oct(stat.S_IMODE(folder.stat().st_mode)), "files": len(list(folder.iterdir())),
+            "reused": reused}
+    return batch.Outcome(job, "rendered", 0.0, reason=json.dumps(seen))
+
+
+def test_the_shared_results_are_private_absolute_and_removed(monkeypatch, tmp_path: Path, demo_slice: Path):
+    """A relative --out: the cache is an absolute 0700 folder under <out>/.degtools-batch, never under
+    notebooks/ or the current folder, and it is gone when the batch ends."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("first", "second"):
+        write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
+    notebooks_before = sorted(p.name for p in DEFAULT_NOTEBOOK.parent.rglob("*"))
+    outcomes = batch.run_batch([tmp_path / "first.yaml", tmp_path / "second.yaml"], out_dir="out", jobs=1,
+                               progress=lambda line: None, render=_use_the_cache_from_the_notebook_folder)
+    seen = [json.loads(o.reason) for o in outcomes]
+    assert [s["reused"] for s in seen] == [False, True]  # shared between the reports of the run
+    folder = Path(seen[0]["folder"])
+    assert seen[0]["absolute"] and folder.parent == tmp_path / "out" / batch.STAMP_FOLDER
+    assert folder.name.startswith(batch.CACHE_FOLDER) and seen[0]["mode"] == "0o700"
+    assert seen[0]["key"] == 64 and seen[1]["files"] == 1
+    assert not folder.exists()
+    assert sorted(p.name for p in DEFAULT_NOTEBOOK.parent.rglob("*")) == notebooks_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["GSE15852_slice.tsv", "first.yaml", "out",
+                                                          "second.yaml"]
+    # a second run gets a new folder and a new secret: nothing of the first run is reused
+    outcomes = batch.run_batch([tmp_path / "first.yaml"], out_dir="out", jobs=1, force=True,
+                               progress=lambda line: None, render=_use_the_cache_from_the_notebook_folder)
+    again = json.loads(outcomes[0].reason)
+    assert not again["reused"] and again["folder"] != seen[0]["folder"]
