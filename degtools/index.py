@@ -168,7 +168,11 @@ def plot_dataset_comparison(rows: list[IndexRow], *, ax: Axes | None = None) -> 
     if independent:
         ax.scatter([x for _, x in independent], [y for y, _ in independent], marker="o", facecolors="none",
                    edgecolors="black", zorder=3, label="independent features only, CV R²")
+    # dataset names and targets are the user's text: "$x$" in them is shown as typed, never parsed as math
     ax.set_yticks(positions, [f"{row.dataset} · {row.target}" for row in rows])
+    for label in ax.get_yticklabels():
+        label.set_parse_math(False)
+        label.set_usetex(False)
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_xlabel("R²")
     ax.set_title("Model performance across datasets and targets")

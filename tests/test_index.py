@@ -127,3 +127,19 @@ def test_row_prefers_the_all_features_board_and_says_when_nothing_is_independent
     assert main(["index", str(tmp_path)]) == 0
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert index.NO_INDEPENDENT in page and "best model (all features)" in page
+
+
+def test_dollar_signs_in_names_are_literal_text(tmp_path: Path):
+    """Dataset names and targets are user text: `$...$` in them is shown as typed, never parsed as math."""
+    write_report(tmp_path, r"$\notacommand{x}$_logFC")
+    path = write_report(tmp_path, "GSE1_logFC")
+    results = json.loads(path.read_text())
+    path.write_text(json.dumps({**results, "target": "price $5$ and $"}))
+    assert main(["index", str(tmp_path)]) == 0
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert r"$\notacommand{x}$" in page and "price $5$ and $" in page
+    figure = index.plot_dataset_comparison(index.collect_index_rows(tmp_path))
+    labels = figure.axes[0].get_yticklabels()
+    figure.canvas.draw()  # would raise ValueError on the mathtext
+    assert [label.get_text() for label in labels] == [r"$\notacommand{x}$ · logFC", "GSE1 · price $5$ and $"]
+    assert not any(label.get_parse_math() for label in labels)
