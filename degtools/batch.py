@@ -24,15 +24,16 @@ import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
 from degtools.cache import CACHE_VARIABLE, KEY_VARIABLE
-from degtools.errors import DegtoolsError, ParamsError, ReportError
+from degtools.errors import DegtoolsError, InputError, ParamsError, ReportError
 from degtools.files import write_text_atomically
+from degtools.output_folder import check_writable, is_write_error, unwritable_folder_error
 from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
 from degtools.provenance import file_sha256, package_digest
 from degtools.resources import MODEL_JOBS_VARIABLE, available_cores
@@ -73,6 +74,7 @@ class Outcome:
     seconds: float = 0.0
     reason: str = ""
     kept: list[Path] = field(default_factory=list)  # failed notebook / log left for the user
+    output_error: str = ""  # the output folder cannot be written: what to do about it (one line)
 
     @property
     def ok(self) -> bool:
@@ -241,12 +243,27 @@ def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path 
     except DegtoolsError as error:
         return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {error}")
     except Exception as error:  # noqa: BLE001 - a crashed kernel must not stop the batch
+        seconds = time.perf_counter() - start
+        if is_write_error(error):  # read-only or full: the user's to fix, no log (it could not be written)
+            return Outcome(job, "failed", seconds, _one_line(error),
+                           output_error=str(unwritable_folder_error(error, out_dir)))
         log = out_dir / f"{job.stem}.failed.log"
-        log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
-        first = (str(error).strip().splitlines() or [""])[0]
-        return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {first}", [log])
-    write_stamp(job, out_dir)
+        try:
+            log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        except OSError:
+            return Outcome(job, "failed", seconds, _one_line(error))
+        return Outcome(job, "failed", seconds, _one_line(error), [log])
+    try:
+        write_stamp(job, out_dir)
+    except OSError:
+        pass  # the report is in place; without its stamp the next run renders it again
     return Outcome(job, "rendered", time.perf_counter() - start)
+
+
+def _one_line(error: BaseException) -> str:
+    """``Type: first line of the message``."""
+    first = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first}"
 
 
 def format_progress(outcome: Outcome, *, done: int, total: int) -> str:
@@ -300,7 +317,8 @@ def run_batch(
 
     render = render or render_job
     out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with suppress(OSError):  # a folder that cannot be made fails every report to render, below
+        out_dir.mkdir(parents=True, exist_ok=True)
     notebook = Path(notebook) if notebook else None
     planned = plan_jobs(params_files, notebook=notebook, with_code=with_code)
     outcomes: dict[int, Outcome] = {}
@@ -338,11 +356,18 @@ def run_batch(
             done += 1
             progress(format_progress(outcome, done=done, total=total))
 
-        # Reports share identical computations (see degtools.cache) during this run only: in a private
-        # folder (mkdtemp: mode 0700) named by an absolute path, signed with a secret kept in memory.
-        stamps = out_dir / STAMP_FOLDER
-        stamps.mkdir(parents=True, exist_ok=True)
-        cache = Path(tempfile.mkdtemp(prefix=f"{CACHE_FOLDER}-", dir=stamps)).resolve()
+        try:
+            check_writable(out_dir)
+            # Reports share identical computations (see degtools.cache) during this run only: in a private
+            # folder (mkdtemp: mode 0700) named by an absolute path, signed with a secret kept in memory.
+            stamps = out_dir / STAMP_FOLDER
+            stamps.mkdir(parents=True, exist_ok=True)
+            cache = Path(tempfile.mkdtemp(prefix=f"{CACHE_FOLDER}-", dir=stamps)).resolve()
+        except OSError as error:  # read-only, full, or not a folder: no report can be written
+            problem = str(unwritable_folder_error(error, out_dir))
+            for index in sorted(todo):
+                finish(index, Outcome(planned[index], "failed", 0.0, _one_line(error), output_error=problem))
+            return [outcomes[index] for index in range(total)]
         sharing = (str(cache), secrets.token_hex(32))
         previous = _stop_on_sigterm()
         try:
@@ -394,6 +419,8 @@ def _render_in_pool(planned: list[Job], indices: list[int], finish: Callable[[in
             except BrokenProcessPool:
                 broken.append(index)
                 continue
+            except Exception as error:  # noqa: BLE001 - a renderer that raises fails its own report only
+                outcome = Outcome(planned[index], "failed", 0.0, _one_line(error))
             finish(index, outcome)
     except BaseException:
         # Ctrl-C: drop the reports not started; stop the running ones (their kernels follow them)
@@ -436,10 +463,17 @@ def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None =
     files = find_params_files(paths)
     outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code,
                          progress=lambda line: print(line, file=stream, flush=True))
-    if index:
+    problems = list(dict.fromkeys(o.output_error for o in outcomes if o.output_error))
+    if index and not problems:
         from degtools.index import index_is_stale, write_index
 
-        if any(o.status == "rendered" for o in outcomes) or index_is_stale(out_dir):
-            print(f"wrote {write_index(out_dir)}", file=stream)
+        try:
+            if any(o.status == "rendered" for o in outcomes) or index_is_stale(out_dir):
+                print(f"wrote {write_index(out_dir)}", file=stream)
+        except InputError as error:  # the folder cannot be written
+            problems.append(str(error))
     print(summarize(outcomes, seconds=time.perf_counter() - start), file=stream, flush=True)
+    if problems:
+        print(f"degtools: error: {problems[0]}", file=sys.stderr, flush=True)
+        return 2
     return 0 if all(o.ok for o in outcomes) else 1

@@ -62,7 +62,14 @@ def _report(args: argparse.Namespace) -> int:
         values["input_table"] = args.input_table
     if args.target is not None:
         values["target"] = args.target
-    html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code)
+    try:
+        html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code)
+    except OSError as error:
+        from degtools.output_folder import is_write_error, unwritable_folder_error
+
+        if is_write_error(error):  # read-only or full output folder: one line, status 2
+            raise unwritable_folder_error(error, args.out) from None
+        raise
     print(f"wrote {html_path} and {json_path.name}")
     return 0
 

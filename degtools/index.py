@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from degtools.errors import InputError
 from degtools.files import write_text_atomically
+from degtools.output_folder import unwritable_folder_error
 
 INDEX_NAME = "index.html"
 NOT_AVAILABLE = "n/a"
@@ -309,10 +310,20 @@ the gap between the two is what that leakage buys. "n/a": not recorded in that r
 
 
 def write_index(reports_dir: str | Path, *, out: str | Path | None = None) -> Path:
-    """Build ``index.html`` in ``reports_dir`` (or at ``out``) from the report JSON files there."""
+    """Build ``index.html`` in ``reports_dir`` (or at ``out``) from the report JSON files there.
+
+    Raises
+    ------
+    InputError
+        If ``reports_dir`` is not a folder, or the page cannot be written there (read-only, full).
+    """
     rows = collect_index_rows(reports_dir)
     path = Path(out) if out else Path(reports_dir) / INDEX_NAME
-    return write_text_atomically(path, render_index(rows))
+    page = render_index(rows)
+    try:
+        return write_text_atomically(path, page)
+    except OSError as error:
+        raise unwritable_folder_error(error, path.parent) from None
 
 
 def index_is_stale(reports_dir: str | Path) -> bool:

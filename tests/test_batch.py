@@ -291,3 +291,71 @@ def test_the_shared_results_are_private_absolute_and_removed(monkeypatch, tmp_pa
                                progress=lambda line: None, render=_use_the_cache_from_the_notebook_folder)
     again = json.loads(outcomes[0].reason)
     assert not again["reused"] and again["folder"] != seen[0]["folder"]
+
+
+def _raise_instead(job: batch.Job, out_dir: Path, with_code: bool = False, notebook=None):
+    """Stand-in renderer that raises (as a broken renderer would) instead of returning an Outcome."""
+    if job.dataset == "raises":
+        raise RuntimeError("renderer bug\nsecond line")
+    return batch.Outcome(job, "rendered", 0.0)
+
+
+def _assert_one_line_error(err: str, *found: str) -> None:
+    assert err.count("\n") == 1 and err.startswith("degtools: error: the output folder ")
+    assert "must be a folder degtools can write to" in err and "Traceback" not in err
+    assert all(text in err for text in found), err
+
+
+def test_an_unwritable_output_folder_is_one_line_and_status_2(tmp_path: Path, demo_slice: Path, capsys):
+    """report, batch and index on a folder that cannot be written: one line, status 2, batch's summary."""
+    params = write_params(tmp_path / "demo.yaml", input_table=str(demo_slice), dataset_name="demo")
+    folders = [("/dev/null/x", "Not a directory")]  # a path under a file: unwritable even for root
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    if not os.access(readonly, os.W_OK):  # chmod binds (not root): a real read-only folder too
+        folders.append((str(readonly), "Permission denied"))
+    try:
+        for folder, found in folders:
+            assert main(["report", "-f", str(params), "--out", folder]) == 2
+            _assert_one_line_error(capsys.readouterr().err, found, "make it writable or pass --out")
+
+            assert main(["batch", str(params), "--out", folder]) == 2
+            printed = capsys.readouterr()
+            _assert_one_line_error(printed.err, found)
+            summary = printed.out.splitlines()
+            assert summary[-2].startswith("0 rendered, 0 unchanged, 1 failed in")
+            assert summary[-1].startswith("  FAILED demo.yaml: ") and found in summary[-1]
+    finally:
+        readonly.chmod(0o755)
+
+
+def test_a_full_disk_while_rendering_fails_that_report_only(monkeypatch, tmp_path: Path):
+    import errno
+
+    import degtools.report
+
+    def full(values, *, out_dir, **options):
+        raise OSError(errno.ENOSPC, "No space left on device", str(Path(out_dir) / ".x_logFC-abcdefgh"))
+
+    monkeypatch.setattr(degtools.report, "render_report", full)
+    job = batch.Job(params_file=tmp_path / "x.yaml", stem="x_logFC")
+    outcome = batch.render_job(job, tmp_path)
+    assert (outcome.status, outcome.kept) == ("failed", [])
+    assert outcome.reason.startswith("OSError: [Errno 28] No space left on device")
+    assert "free some space or pass --out" in outcome.output_error
+    # any other crash with a folder that cannot take its log: the failure, without the log
+    monkeypatch.setattr(degtools.report, "render_report", lambda values, **options: 1 / 0)
+    unwritable = tmp_path / "a-file"
+    unwritable.write_text("")
+    outcome = batch.render_job(job, unwritable)
+    assert (outcome.status, outcome.reason, outcome.kept) == ("failed", "ZeroDivisionError: division by zero", [])
+
+
+def test_a_renderer_that_raises_fails_its_own_report(tmp_path: Path, demo_slice: Path):
+    for name in ("raises", "fine"):
+        write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
+    outcomes = batch.run_batch([tmp_path / "raises.yaml", tmp_path / "fine.yaml"], out_dir=tmp_path / "out",
+                               jobs=1, progress=lambda line: None, render=_raise_instead)
+    assert [(o.status, o.reason) for o in outcomes] == [("failed", "RuntimeError: renderer bug"),
+                                                        ("rendered", "")]
