@@ -1,4 +1,4 @@
-"""``degtools batch``: planning, fingerprints, skipping, failures kept, exit status."""
+"""``degtools batch``: rendering in workers, skipping, failures kept, time limits, exit status."""
 
 from __future__ import annotations
 
@@ -8,19 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import DATA, ROOT
+from conftest import DATA
+from test_planning import write_params
 
-from degtools import batch, provenance
+from degtools import batch, planning
 from degtools.cli import main
-from degtools.errors import ParamsError
 from degtools.report import DEFAULT_NOTEBOOK
 from degtools.resources import available_cores, job_cap
-
-
-def write_params(path: Path, **values) -> Path:
-    path.write_text(yaml.safe_dump(values), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -32,91 +26,8 @@ def tiny_table(tmp_path: Path) -> Path:
     return path
 
 
-def test_find_params_files_takes_folders_and_files(tmp_path: Path):
-    first = write_params(tmp_path / "b.yaml", target="logFC")
-    second = write_params(tmp_path / "a.yml", target="B")
-    (tmp_path / "notes.txt").write_text("not a params file")
-    assert batch.find_params_files([tmp_path]) == [second.resolve(), first.resolve()]
-    assert batch.find_params_files([first, tmp_path]) == [first.resolve(), second.resolve()]
-
-
-def test_find_params_files_errors(tmp_path: Path):
-    with pytest.raises(ParamsError, match="neither a params file nor a folder"):
-        batch.find_params_files([tmp_path / "missing"])
-    with pytest.raises(ParamsError, match=r"no params files \(\*\.yaml\) found"):
-        batch.find_params_files([tmp_path])
-
-
-def test_repository_params_cover_every_table_and_target():
-    jobs = batch.plan_jobs(batch.find_params_files([ROOT / "params"]))
-    assert [job.problem for job in jobs if job.problem] == []
-    pairs = {(job.dataset, job.target) for job in jobs}
-    for dataset in ("GSE15852", "GSE2034", "airway", "pasilla", "yeast", "LN_vs_healthy_edgeR"):
-        assert (dataset, "logFC") in pairs
-    assert {("GSE15852", "B"), ("GSE2034", "B"), ("GSE15852", "t"), ("airway", "stat"),
-            ("LN_vs_healthy_edgeR", "F")} <= pairs
-    tables = {Path(yaml.safe_load(job.params_file.read_text())["input_table"]).name for job in jobs}
-    shared = {path.name for path in DATA.iterdir() if path.suffix in (".csv", ".tsv")}
-    assert shared | {"GSE15852.top.table.tsv"} <= tables
-
-
-def test_plan_reports_bad_and_duplicate_params(tmp_path: Path, demo_slice: Path):
-    write_params(tmp_path / "a.yaml", input_table=str(demo_slice), dataset_name="demo", target="logFC")
-    write_params(tmp_path / "b.yaml", input_table=str(demo_slice), dataset_name="demo", target="logFC")
-    write_params(tmp_path / "c.yaml", input_table=str(demo_slice), targte="B")
-    write_params(tmp_path / "d.yaml", input_table=str(tmp_path / "nowhere.csv"))
-    jobs = batch.plan_jobs(batch.find_params_files([tmp_path]))
-    first = jobs[0]
-    assert (first.stem, first.dataset, first.target, first.problem) == ("demo_logFC", "demo", "logFC", "")
-    assert "a.yaml" in jobs[1].problem and "both write demo_logFC.html" in jobs[1].problem
-    assert jobs[2].problem.startswith("ParamsError: unknown parameter 'targte': did you mean 'target'?")
-    assert jobs[3].problem.startswith("InputError: input table")
-
-
-def test_fingerprint_follows_content_not_spelling(tmp_path: Path, demo_slice: Path):
-    from degtools.params import validate_params
-
-    package = provenance.package_digest()
-
-    def digest(**values) -> str:
-        return batch.fingerprint(validate_params(values), notebook=DEFAULT_NOTEBOOK, package=package)
-
-    base = digest(input_table=str(demo_slice))
-    assert digest(input_table=str(demo_slice), cv_folds=5, seed=42) == base  # defaults written out
-    assert digest(input_table=str(demo_slice), seed=1) != base
-    assert digest(input_table=str(demo_slice), results_json="/elsewhere.json") == base
-    copy = tmp_path / "copy" / demo_slice.name
-    copy.parent.mkdir()
-    copy.write_bytes(demo_slice.read_bytes())
-    # the path is a parameter, so a copy elsewhere counts as different; same path, new bytes too
-    before = digest(input_table=str(copy))
-    copy.write_bytes(demo_slice.read_bytes() + b"extra\t1\t1\t1\t1\t1\tX\tx\n")
-    assert digest(input_table=str(copy)) != before
-    notebook = tmp_path / "analysis.ipynb"
-    notebook.write_bytes(DEFAULT_NOTEBOOK.read_bytes() + b"\n")
-    params = validate_params({"input_table": str(demo_slice)})
-    assert batch.fingerprint(params, notebook=notebook, package=package) != base
-    assert batch.fingerprint(params, notebook=DEFAULT_NOTEBOOK, package=package + "x") != base
-    assert batch.fingerprint(params, notebook=DEFAULT_NOTEBOOK, package=package, with_code=True) != base
-
-
-def test_up_to_date_needs_stamp_and_both_files(tmp_path: Path):
-    job = batch.Job(params_file=tmp_path / "a.yaml", stem="x_logFC", fingerprint="abc")
-    assert not batch.is_up_to_date(job, tmp_path)
-    (tmp_path / "x_logFC.html").write_text("<html></html>")
-    (tmp_path / "x_logFC.json").write_text("{}")
-    assert not batch.is_up_to_date(job, tmp_path)
-    batch.write_stamp(job, tmp_path)
-    assert batch.is_up_to_date(job, tmp_path)
-    job.fingerprint = "changed"
-    assert not batch.is_up_to_date(job, tmp_path)
-    job.fingerprint = "abc"
-    (tmp_path / "x_logFC.json").unlink()
-    assert not batch.is_up_to_date(job, tmp_path)
-
-
 def test_progress_line_and_summary():
-    job = batch.Job(params_file=Path("params/GSE2034_B.yaml"), stem="GSE2034_B", dataset="GSE2034",
+    job = planning.Job(params_file=Path("params/GSE2034_B.yaml"), stem="GSE2034_B", dataset="GSE2034",
                     target="B")
     failed = batch.Outcome(job, "failed", 3.25, "InputError: too few rows",
                            [Path("r/GSE2034_B.failed.ipynb")])
@@ -147,7 +58,7 @@ def test_jobs_must_be_positive(tmp_path: Path, capsys):
     assert "--jobs must be at least 1; got 0." in capsys.readouterr().err
 
 
-def _crash_or_pretend(job: batch.Job, out_dir: Path, with_code: bool = False, notebook=None):
+def _crash_or_pretend(job: planning.Job, out_dir: Path, with_code: bool = False, notebook=None):
     """Stand-in renderer for the worker: kills its process for a "crash" report, else pretends."""
     if job.dataset == "crash":
         os._exit(1)
@@ -155,7 +66,7 @@ def _crash_or_pretend(job: batch.Job, out_dir: Path, with_code: bool = False, no
     return batch.Outcome(job, "rendered", 0.5)
 
 
-def _report_model_jobs(job: batch.Job, out_dir: Path, with_code: bool = False, notebook=None):
+def _report_model_jobs(job: planning.Job, out_dir: Path, with_code: bool = False, notebook=None):
     """Stand-in renderer: reports the model jobs the batch gave the job."""
     return batch.Outcome(job, "rendered", 0.0, reason=str(job.model_jobs))
 
@@ -163,7 +74,7 @@ def _report_model_jobs(job: batch.Job, out_dir: Path, with_code: bool = False, n
 def test_the_last_report_may_use_every_core(tmp_path: Path, demo_slice: Path):
     for name in ("first", "second", "third"):
         write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
-    outcomes = batch.run_batch(batch.find_params_files([tmp_path]), out_dir=tmp_path / "out", jobs=2,
+    outcomes = batch.run_batch(planning.find_params_files([tmp_path]), out_dir=tmp_path / "out", jobs=2,
                                progress=lambda line: None, render=_report_model_jobs)
     # equal sizes keep the files' order: the third starts last
     assert [o.reason for o in outcomes] == ["0", "0", str(available_cores())]
@@ -181,9 +92,9 @@ def test_render_job_sets_model_jobs_for_its_kernel_only(monkeypatch, tmp_path: P
     monkeypatch.setattr(degtools.report, "render_report",
                         lambda values, **options: seen.append(os.environ.get(batch.MODEL_JOBS_VARIABLE)))
     monkeypatch.setenv(batch.MODEL_JOBS_VARIABLE, "1")
-    job = batch.Job(params_file=tmp_path / "x.yaml", stem="x", model_jobs=4)
+    job = planning.Job(params_file=tmp_path / "x.yaml", stem="x", model_jobs=4)
     assert batch.render_job(job, tmp_path).status == "rendered"
-    assert batch.render_job(batch.Job(params_file=tmp_path / "y.yaml", stem="y"), tmp_path).ok
+    assert batch.render_job(planning.Job(params_file=tmp_path / "y.yaml", stem="y"), tmp_path).ok
     assert seen == ["4", "1"] and os.environ[batch.MODEL_JOBS_VARIABLE] == "1"
 
 
@@ -191,13 +102,13 @@ def test_dead_worker_fails_only_its_own_report(tmp_path: Path, demo_slice: Path)
     for name in ("crash", "first", "second"):
         write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
     lines = []
-    outcomes = batch.run_batch(batch.find_params_files([tmp_path]), out_dir=tmp_path / "out", jobs=2,
+    outcomes = batch.run_batch(planning.find_params_files([tmp_path]), out_dir=tmp_path / "out", jobs=2,
                                progress=lines.append, render=_crash_or_pretend)
     assert [(o.job.dataset, o.status) for o in outcomes] == [
         ("crash", "failed"), ("first", "rendered"), ("second", "rendered")]
     assert outcomes[0].reason.startswith("its worker process died twice")
     assert len(lines) == 3
-    assert not list((tmp_path / "out" / batch.STAMP_FOLDER).glob(f"{batch.CACHE_FOLDER}*"))
+    assert not list((tmp_path / "out" / planning.STAMP_FOLDER).glob(f"{batch.CACHE_FOLDER}*"))
 
 
 def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, capsys):
@@ -242,16 +153,8 @@ def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, ca
     assert json.loads((out / "demo_logFC.failed.ipynb").read_text())["metadata"]["papermill"]["exception"]
 
 
-def test_a_reference_table_counts_towards_a_jobs_size(tmp_path: Path, demo_slice: Path, tiny_table: Path):
-    alone = write_params(tmp_path / "alone.yaml", input_table=str(demo_slice), dataset_name="alone")
-    joined = write_params(tmp_path / "joined.yaml", input_table=str(demo_slice), dataset_name="joined",
-                          reference_table=str(tiny_table))
-    planned = {job.stem: job.input_bytes for job in batch.plan_jobs([alone, joined])}
-    assert planned["alone_logFC"] == demo_slice.stat().st_size
-    assert planned["joined_logFC"] == demo_slice.stat().st_size + tiny_table.stat().st_size
 
-
-def _use_the_cache_from_the_notebook_folder(job: batch.Job, out_dir: Path, with_code: bool = False,
+def _use_the_cache_from_the_notebook_folder(job: planning.Job, out_dir: Path, with_code: bool = False,
                                             notebook=None):
     """Stand-in renderer: shares a result from where a kernel runs (notebooks/), reports what it saw."""
     import stat
@@ -260,7 +163,7 @@ def _use_the_cache_from_the_notebook_folder(job: batch.Job, out_dir: Path, with_
 
     os.chdir(DEFAULT_NOTEBOOK.parent)
     folder = Path(os.environ[CACHE_VARIABLE])
-    _, reused = shared_call(batch.fingerprint, {"x": 1}, notebook=DEFAULT_NOTEBOOK, package="p")
+    _, reused = shared_call(planning.fingerprint, {"x": 1}, notebook=DEFAULT_NOTEBOOK, package="p")
     seen = {"folder": str(folder), "absolute": folder.is_absolute(), "key": len(os.environ[KEY_VARIABLE]),
             "mode": oct(stat.S_IMODE(folder.stat().st_mode)), "files": len(list(folder.iterdir())),
             "reused": reused}
@@ -279,7 +182,7 @@ def test_the_shared_results_are_private_absolute_and_removed(monkeypatch, tmp_pa
     seen = [json.loads(o.reason) for o in outcomes]
     assert [s["reused"] for s in seen] == [False, True]  # shared between the reports of the run
     folder = Path(seen[0]["folder"])
-    assert seen[0]["absolute"] and folder.parent == tmp_path / "out" / batch.STAMP_FOLDER
+    assert seen[0]["absolute"] and folder.parent == tmp_path / "out" / planning.STAMP_FOLDER
     assert folder.name.startswith(batch.CACHE_FOLDER) and seen[0]["mode"] == "0o700"
     assert seen[0]["key"] == 64 and seen[1]["files"] == 1
     assert not folder.exists()
@@ -293,7 +196,7 @@ def test_the_shared_results_are_private_absolute_and_removed(monkeypatch, tmp_pa
     assert not again["reused"] and again["folder"] != seen[0]["folder"]
 
 
-def _raise_instead(job: batch.Job, out_dir: Path, with_code: bool = False, notebook=None):
+def _raise_instead(job: planning.Job, out_dir: Path, with_code: bool = False, notebook=None):
     """Stand-in renderer that raises (as a broken renderer would) instead of returning an Outcome."""
     if job.dataset == "raises":
         raise RuntimeError("renderer bug\nsecond line")
@@ -339,7 +242,7 @@ def test_a_full_disk_while_rendering_fails_that_report_only(monkeypatch, tmp_pat
         raise OSError(errno.ENOSPC, "No space left on device", str(Path(out_dir) / ".x_logFC-abcdefgh"))
 
     monkeypatch.setattr(degtools.report, "render_report", full)
-    job = batch.Job(params_file=tmp_path / "x.yaml", stem="x_logFC")
+    job = planning.Job(params_file=tmp_path / "x.yaml", stem="x_logFC")
     outcome = batch.render_job(job, tmp_path)
     assert (outcome.status, outcome.kept) == ("failed", [])
     assert outcome.reason.startswith("OSError: [Errno 28] No space left on device")
@@ -359,3 +262,79 @@ def test_a_renderer_that_raises_fails_its_own_report(tmp_path: Path, demo_slice:
                                jobs=1, progress=lambda line: None, render=_raise_instead)
     assert [(o.status, o.reason) for o in outcomes] == [("failed", "RuntimeError: renderer bug"),
                                                         ("rendered", "")]
+
+
+def _slow_kernel_or_stuck(job: planning.Job, out_dir: Path, with_code: bool = False, notebook=None):
+    """Stand-in renderer: "slow" waits on a child process (as on a kernel), "stuck" hangs in the worker
+    itself, anything else renders at once."""
+    import subprocess
+    import sys
+
+    if job.dataset == "slow":
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        (Path(out_dir) / "kernel.pid").write_text(str(child.pid))
+        child.wait()
+        raise RuntimeError("DeadKernelError: Kernel died")
+    if job.dataset == "stuck":
+        time.sleep(120)
+    return batch.Outcome(job, "rendered", 0.0)
+
+
+def _leftovers(out: Path) -> list:
+    """Processes (workers, kernels) that still belong to a batch writing to ``out``."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if str(out) in process.environ().get("DEGTOOLS_CACHE", ""):
+                found.append(process)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def test_a_report_over_its_time_limit_fails_and_its_kernel_is_stopped(tmp_path: Path, demo_slice: Path):
+    for name in ("slow", "quick"):
+        write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
+    out = tmp_path / "out"
+    start = time.perf_counter()
+    outcomes = batch.run_batch([tmp_path / "slow.yaml", tmp_path / "quick.yaml"], out_dir=out, jobs=2,
+                               timeout=2, progress=lambda line: None, render=_slow_kernel_or_stuck)
+    assert time.perf_counter() - start < 60
+    assert [(o.status, o.reason) for o in outcomes] == [
+        ("failed", "timed out after 2 s (--timeout); its kernel was stopped"), ("rendered", "")]
+    from degtools.processes import is_alive
+
+    assert not is_alive(int((out / "kernel.pid").read_text()))
+    assert list((out / planning.STAMP_FOLDER / batch.CLAIMS_FOLDER).iterdir()) == []
+
+
+def test_a_worker_stuck_past_its_time_limit_is_killed_and_the_others_go_on(monkeypatch, tmp_path: Path,
+                                                                           demo_slice: Path):
+    monkeypatch.setattr(batch, "KILL_GRACE", 1.0)
+    for name in ("stuck", "quick", "third"):
+        write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
+    out = tmp_path / "out"
+    start = time.perf_counter()
+    outcomes = batch.run_batch([tmp_path / f"{name}.yaml" for name in ("stuck", "quick", "third")],
+                               out_dir=out, jobs=2, timeout=1, progress=lambda line: None,
+                               render=_slow_kernel_or_stuck)
+    assert time.perf_counter() - start < 60
+    assert [(o.job.dataset, o.status) for o in outcomes] == [
+        ("stuck", "failed"), ("quick", "rendered"), ("third", "rendered")]
+    assert outcomes[0].reason.startswith("timed out after 1 s")
+    assert _leftovers(out) == []
+
+
+def test_a_real_report_over_its_time_limit(tmp_path: Path, demo_slice: Path, capsys):
+    params = write_params(tmp_path / "demo.yaml", input_table=str(demo_slice), dataset_name="demo")
+    out = tmp_path / "out"
+    assert main(["batch", str(params), "--out", str(out), "--timeout", "2", "--no-index"]) == 1
+    printed = capsys.readouterr().out
+    assert "FAILED demo.yaml: timed out after 2 s (--timeout); its kernel was stopped" in printed
+    assert _leftovers(out) == []
+    assert not (out / "demo_logFC.failed.log").exists() and not (out / "demo_logFC.html").exists()
+    assert [p.name for p in out.iterdir()] == [planning.STAMP_FOLDER]  # no work folder left
+    assert main(["batch", str(params), "--timeout", "0"]) == 2
+    assert "--timeout must be a positive number of seconds; got 0." in capsys.readouterr().err

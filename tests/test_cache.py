@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from degtools import batch, cache, enrich, read_de_table
+from degtools import batch, cache, enrich, planning, read_de_table
 from degtools.cache import CACHE_VARIABLE, KEY_VARIABLE, shared_call
 
 CALLS: list[tuple] = []
@@ -80,7 +80,7 @@ def test_batch_reports_share_what_they_have_in_common(tmp_path: Path, demo_slice
                          ("c.yaml", dict(dataset_name="again", target="logFC", top_n=5))):
         (params / name).write_text(yaml.safe_dump({**common, **values}), encoding="utf-8")
     out = tmp_path / "reports"
-    outcomes = batch.run_batch(batch.find_params_files([params]), out_dir=out, jobs=1, progress=lambda line: None)
+    outcomes = batch.run_batch(planning.find_params_files([params]), out_dir=out, jobs=1, progress=lambda line: None)
     assert [o.status for o in outcomes] == ["rendered"] * 3
     first, other_target, same_target = (json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
                                         for stem in ("demo_logFC", "demo_t", "again_logFC"))
@@ -97,7 +97,7 @@ def test_batch_reports_share_what_they_have_in_common(tmp_path: Path, demo_slice
     assert "Computed once for this table in the batch and reused here" in pages["demo_t"]
     assert "computed for an identical report earlier in this batch and reused here" in pages["again_logFC"]
     # the shared results live only as long as the batch run
-    assert not list((out / batch.STAMP_FOLDER).glob(f"{batch.CACHE_FOLDER}*"))
+    assert not list((out / planning.STAMP_FOLDER).glob(f"{batch.CACHE_FOLDER}*"))
 
 
 class _Planted:
