@@ -15,7 +15,6 @@ import secrets
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -58,7 +57,7 @@ class Outcome:
     """What happened to one report."""
 
     job: Job
-    status: str  # "rendered", "failed" or "skipped"
+    status: str  # "rendered", "failed", "skipped" or "stopped" (Ctrl-C or SIGTERM)
     seconds: float = 0.0
     reason: str = ""
     kept: list[Path] = field(default_factory=list)  # failed notebook / log left for the user
@@ -66,8 +65,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        """True unless the report failed."""
-        return self.status != "failed"
+        """True unless the report failed or was stopped."""
+        return self.status not in ("failed", "stopped")
 
 
 def limit_threads(threads: int, cache: str = "", key: str = "") -> None:
@@ -188,7 +187,8 @@ def run_batch(
     Returns
     -------
     list of Outcome
-        One per params file, in the order the files were given.
+        One per params file, in the order the files were given. After Ctrl-C or SIGTERM, the
+        reports that were running or not started yet are "stopped" (their workers and kernels killed).
     """
     if progress is None:
         def progress(line: str) -> None:
@@ -197,6 +197,7 @@ def run_batch(
     out_dir = Path(out_dir).resolve()
     with suppress(OSError):  # a folder that cannot be made fails every report to render, below
         out_dir.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(out_dir)
     planned = plan_jobs(params_files, notebook=Path(notebook) if notebook else None, with_code=with_code)
     board = _Board(planned, progress)
     todo = []
@@ -240,6 +241,7 @@ class _Pools:
     sharing: tuple[str, str]  # the shared-results folder and its secret
     claims: Path
     timeout: float | None
+    stopped: set[str] = field(default_factory=set)  # reports running when the batch was stopped
 
     @property
     def planned(self) -> list[Job]:
@@ -269,7 +271,7 @@ def _render_all(board: _Board, todo: list[int], *, out_dir: Path, jobs: int | No
         stamps.mkdir(parents=True, exist_ok=True)
         # Reports share identical computations (see degtools.cache) during this run only: in a private
         # folder (mkdtemp: mode 0700) named by an absolute path, signed with a secret kept in memory.
-        cache = Path(tempfile.mkdtemp(prefix=f"{CACHE_FOLDER}-", dir=stamps)).resolve()
+        cache = processes.private_folder(stamps, CACHE_FOLDER)
     except OSError as error:  # read-only, full, or not a folder: no report can be written
         problem = str(unwritable_folder_error(error, out_dir))
         for index in sorted(todo):
@@ -290,6 +292,11 @@ def _render_all(board: _Board, todo: list[int], *, out_dir: Path, jobs: int | No
                 board.finish(index, Outcome(planned[index], "failed", 0.0,
                                             "its worker process died twice (out of memory?); try it alone with "
                                             f"degtools report -f {planned[index].params_file}"))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the workers are stopped; say which reports were
+        for index in todo:
+            if index not in board.outcomes:
+                reason = "stopped while rendering" if planned[index].stem in pools.stopped else "not started"
+                board.finish(index, Outcome(planned[index], "stopped", 0.0, reason), quiet=True)
     finally:
         _restore_sigterm(previous)
         shutil.rmtree(cache, ignore_errors=True)
@@ -300,9 +307,18 @@ def timed_out_reason(timeout: float | None) -> str:
     return f"timed out after {timeout:g} s (--timeout); its kernel was stopped"
 
 
-def start_worker(threads: int, cache: str, key: str) -> None:
-    """Pool initializer: cap threads and point the worker at the shared results (see :func:`limit_threads`)."""
+def start_worker(threads: int, cache: str, key: str, parent: int) -> None:
+    """Pool initializer: die with the batch (``parent``), cap threads, share results (see :func:`limit_threads`)."""
+    processes.die_with_parent(parent)
     limit_threads(threads, cache, key)
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Remove what killed runs left in ``out_dir``: work folders of dead workers, orphaned shared results."""
+    stamps = Path(out_dir) / STAMP_FOLDER
+    if stamps.is_dir():
+        processes.remove_stale_work(out_dir, stamps / CLAIMS_FOLDER)
+        processes.remove_orphaned_folders(stamps, CACHE_FOLDER)
 
 
 def run_in_worker(render: Callable[..., Outcome], job: Job, out_dir: Path, with_code: bool,
@@ -354,7 +370,7 @@ def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int, threads:
     out_dir = arguments[0]
     known = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                               initializer=start_worker, initargs=(threads, *pools.sharing))
+                               initializer=start_worker, initargs=(threads, *pools.sharing, os.getpid()))
     broken, overdue = [], set()
     try:
         futures = {pool.submit(run_in_worker, render, planned[i], *arguments, timeout=pools.timeout,
@@ -376,7 +392,12 @@ def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int, threads:
                 overdue |= _kill_overdue(pools, _worker_pids(known))
     except BaseException:
         # Ctrl-C: drop the reports not started; stop the running ones with their kernels
-        for pid in _worker_pids(known):
+        pids = _worker_pids(known)
+        for claim in processes.read_claims(pools.claims):
+            if claim.pid in pids:
+                pools.stopped.add(claim.stem)
+                claim.path.unlink(missing_ok=True)
+        for pid in pids:
             processes.kill_tree(pid)
         pool.shutdown(wait=False, cancel_futures=True)
         _remove_work_folders(planned, indices, out_dir)
@@ -417,14 +438,15 @@ def _remove_work_folders(planned: list[Job], indices: list[int], out_dir: Path) 
 
 
 def summarize(outcomes: list[Outcome], *, seconds: float) -> str:
-    """The end-of-batch summary: counts, then each failure with its one-line reason and kept files."""
+    """The end-of-batch summary: counts, then each failure (or stopped report) with its reason and kept files."""
     counts = {status: sum(outcome.status == status for outcome in outcomes)
-              for status in ("rendered", "skipped", "failed")}
-    lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed "
+              for status in ("rendered", "skipped", "failed", "stopped")}
+    stopped = f", {counts['stopped']} stopped" if counts["stopped"] else ""
+    lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed{stopped} "
              f"in {seconds:.1f} s"]
     for outcome in outcomes:
-        if outcome.status == "failed":
-            lines.append(f"  FAILED {outcome.job.params_file.name}: {outcome.reason}")
+        if outcome.status in ("failed", "stopped"):
+            lines.append(f"  {outcome.status.upper()} {outcome.job.params_file.name}: {outcome.reason}")
             for path in outcome.kept:
                 lines.append(f"         kept {path}")
     return "\n".join(lines)
@@ -440,7 +462,8 @@ def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None =
     outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code, timeout=timeout,
                          progress=lambda line: print(line, file=stream, flush=True))
     problems = list(dict.fromkeys(o.output_error for o in outcomes if o.output_error))
-    if index and not problems:
+    stopped = any(o.status == "stopped" for o in outcomes)
+    if index and not problems and not stopped:
         from degtools.index import index_is_stale, write_index
 
         try:
@@ -452,4 +475,8 @@ def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None =
     if problems:
         print(f"degtools: error: {problems[0]}", file=sys.stderr, flush=True)
         return 2
+    if stopped:
+        print("degtools: stopped; the same command renders what is left (finished reports are skipped).",
+              file=sys.stderr, flush=True)
+        return 130
     return 0 if all(o.ok for o in outcomes) else 1

@@ -9,7 +9,8 @@ Ctrl-C and SIGTERM.
 A worker *claims* each report it renders with a small file ``<pid>.json`` in the batch's claims
 folder, naming itself (pid and start time, so that a reused pid is not mistaken for it), the
 report and the time it started. The batch reads claims to enforce its time limit and to say what
-it stopped; the next run removes the work folders of claims whose owner is gone.
+it stopped; the next run removes the work folders of claims whose owner is gone, and the private
+folders (shared results) whose owner, named in the folder's name, is gone.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager, suppress
@@ -153,6 +155,27 @@ def remove_stale_work(out_dir: Path, claims_folder: Path) -> list[Path]:
                     shutil.rmtree(work)
                     removed.append(work)
         stale.path.unlink(missing_ok=True)
+    return removed
+
+
+def private_folder(parent: Path, prefix: str) -> Path:
+    """A new folder ``<prefix>-<pid>-<start>-XXXXXXXX`` in ``parent`` (mode 0700) owned by this process.
+
+    Its name says who made it, so that :func:`remove_orphaned_folders` can tell when it is stale.
+    """
+    pid = os.getpid()
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}-{pid}-{process_start(pid)}-", dir=parent)).resolve()
+
+
+def remove_orphaned_folders(parent: Path, prefix: str) -> list[Path]:
+    """Remove the :func:`private_folder` folders in ``parent`` whose owner is gone; returns them."""
+    pattern = re.compile(rf"{re.escape(prefix)}-(\d+)-(\d*)-{_MKDTEMP_SUFFIX}")
+    removed = []
+    for folder in Path(parent).glob(f"{prefix}-*"):
+        found = pattern.fullmatch(folder.name)
+        if found and folder.is_dir() and not is_alive(int(found[1]), found[2]):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
     return removed
 
 

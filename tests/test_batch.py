@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -338,3 +341,92 @@ def test_a_real_report_over_its_time_limit(tmp_path: Path, demo_slice: Path, cap
     assert [p.name for p in out.iterdir()] == [planning.STAMP_FOLDER]  # no work folder left
     assert main(["batch", str(params), "--timeout", "0"]) == 2
     assert "--timeout must be a positive number of seconds; got 0." in capsys.readouterr().err
+
+
+def _start_batch(params: Path, out: Path) -> subprocess.Popen:
+    """``degtools batch`` in its own process, one worker."""
+    command = [sys.executable, "-m", "degtools.cli", "batch", str(params), "--out", str(out), "--jobs", "1",
+               "--no-index"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_a_kernel(pid: int, *, seconds: float = 120) -> list:
+    """The processes under ``pid`` once one of them is a notebook kernel (a report is being rendered)."""
+    import psutil
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            family = psutil.Process(pid).children(recursive=True)
+            if any("ipykernel" in " ".join(p.cmdline()) for p in family):
+                return family
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("no report started in time")
+
+
+def _two_reports(tmp_path: Path, demo_slice: Path) -> tuple[Path, Path]:
+    params = tmp_path / "params"
+    params.mkdir()
+    for name in ("a", "b"):
+        write_params(params / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
+    return params, tmp_path / "out"
+
+
+def _survivors(family: list, seconds: float = 10) -> list:
+    import psutil
+
+    gone, alive = psutil.wait_procs(family, timeout=seconds)
+    for process in alive:  # do not leave them to the next test
+        process.kill()
+    return alive
+
+
+def test_a_killed_batch_takes_its_workers_along_and_the_next_run_cleans_up(tmp_path: Path, demo_slice: Path):
+    pytest.importorskip("psutil")
+    params, out = _two_reports(tmp_path, demo_slice)
+    with _start_batch(params, out) as running:
+        try:
+            family = _wait_for_a_kernel(running.pid)
+            os.kill(running.pid, signal.SIGKILL)
+            running.communicate(timeout=30)
+        finally:
+            running.kill()
+    assert len(family) >= 2  # at least the worker and its kernel
+    assert _survivors(family) == []
+    stamps = out / planning.STAMP_FOLDER
+    left = [p.name for p in out.iterdir() if p.name.startswith(".a_logFC-")]
+    assert left and list(stamps.glob(f"{batch.CACHE_FOLDER}-*")) and list((stamps / batch.CLAIMS_FOLDER).iterdir())
+    # the next run removes what the killed one left: its work folder, its shared results, its claims
+    live = out / ".b_logFC-abcdefgh"  # a work folder nobody claimed (e.g. a `degtools report` running now)
+    live.mkdir()
+    outcomes = batch.run_batch([params / "b.yaml"], out_dir=out, progress=lambda line: None,
+                               render=_report_model_jobs)
+    assert [o.status for o in outcomes] == ["rendered"]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [live.name, planning.STAMP_FOLDER]
+    assert list(stamps.glob(f"{batch.CACHE_FOLDER}-*")) == []
+    assert list((stamps / batch.CLAIMS_FOLDER).iterdir()) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stopped_batch_says_what_it_did_and_what_it_stopped(tmp_path: Path, demo_slice: Path, stop):
+    pytest.importorskip("psutil")
+    params, out = _two_reports(tmp_path, demo_slice)
+    with _start_batch(params, out) as running:
+        try:
+            family = _wait_for_a_kernel(running.pid)
+            running.send_signal(stop)
+            printed, errors = running.communicate(timeout=60)
+        finally:
+            running.kill()
+    assert running.returncode == 130, errors
+    lines = printed.splitlines()
+    assert lines[-3].startswith("0 rendered, 0 unchanged, 0 failed, 2 stopped in ")
+    assert lines[-2:] == ["  STOPPED a.yaml: stopped while rendering", "  STOPPED b.yaml: not started"]
+    assert "Traceback" not in errors and "stopped; the same command renders what is left" in errors
+    assert _survivors(family) == []
+    stamps = out / planning.STAMP_FOLDER
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [planning.STAMP_FOLDER]
+    assert list(stamps.glob(f"{batch.CACHE_FOLDER}-*")) == []
+    assert list((stamps / batch.CLAIMS_FOLDER).iterdir()) == []
