@@ -17,25 +17,24 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
 
 from degtools import processes
-from degtools.cache import CACHE_VARIABLE, KEY_VARIABLE
-from degtools.errors import DegtoolsError, InputError, ReportError
-from degtools.output_folder import check_writable, is_write_error, unwritable_folder_error
-from degtools.planning import STAMP_FOLDER, Job, find_params_files, is_up_to_date, plan_jobs, write_stamp
-from degtools.resources import MODEL_JOBS_VARIABLE, available_cores
+from degtools.errors import InputError
+from degtools.output_folder import check_writable, unwritable_folder_error
+from degtools.planning import STAMP_FOLDER, Job, find_params_files, is_up_to_date, plan_jobs
+from degtools.resources import available_cores
+from degtools.worker import Outcome, describe_error, render_job, run_in_worker, start_worker, timed_out_reason
 
 #: results shared between the reports of one batch run (see degtools.cache): a private folder
-#: (mode 0700) ``<STAMP_FOLDER>/<CACHE_FOLDER>-XXXXXXXX`` per run, removed when the run ends.
+#: (mode 0700) ``<STAMP_FOLDER>/<CACHE_FOLDER>-<pid>-...`` per run, removed when the run ends.
 CACHE_FOLDER = "shared-results"
 
 #: where workers claim the reports they render (see degtools.processes), inside STAMP_FOLDER.
@@ -46,98 +45,6 @@ KILL_GRACE = 15.0
 
 #: how often (seconds) the batch looks at its workers while it waits for them.
 POLL_SECONDS = 1.0
-
-#: environment variables that cap native thread pools (BLAS, OpenMP) in a worker and its kernel.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                    "NUMEXPR_NUM_THREADS")
-
-
-@dataclass
-class Outcome:
-    """What happened to one report."""
-
-    job: Job
-    status: str  # "rendered", "failed", "skipped" or "stopped" (Ctrl-C or SIGTERM)
-    seconds: float = 0.0
-    reason: str = ""
-    kept: list[Path] = field(default_factory=list)  # failed notebook / log left for the user
-    output_error: str = ""  # the output folder cannot be written: what to do about it (one line)
-
-    @property
-    def ok(self) -> bool:
-        """True unless the report failed or was stopped."""
-        return self.status not in ("failed", "stopped")
-
-
-def limit_threads(threads: int, cache: str = "", key: str = "") -> None:
-    """Prepare a worker: cap native and estimator thread pools of it and the kernels it starts.
-
-    ``cache``: the absolute folder where its reports share results, ``key``: the secret (hex) that
-    signs them (see degtools.cache; empty: nothing is shared).
-    Also drops ``MPLBACKEND``: a kernel that inherits e.g. ``MPLBACKEND=Agg`` (common on headless
-    servers) would not use its inline backend, and the report would have no figures.
-    """
-    for name in THREAD_VARIABLES:
-        os.environ[name] = str(threads)
-    os.environ[MODEL_JOBS_VARIABLE] = str(threads)
-    if cache and key:
-        os.environ[CACHE_VARIABLE] = cache
-        os.environ[KEY_VARIABLE] = key
-    os.environ.pop("MPLBACKEND", None)
-
-
-@contextmanager
-def _model_jobs(count: int):
-    """While rendering one report, let its kernel's model comparison use ``count`` processes (0: unchanged)."""
-    previous = os.environ.get(MODEL_JOBS_VARIABLE)
-    if count:
-        os.environ[MODEL_JOBS_VARIABLE] = str(count)
-    try:
-        yield
-    finally:
-        if count and previous is None:
-            os.environ.pop(MODEL_JOBS_VARIABLE, None)
-        elif count:
-            os.environ[MODEL_JOBS_VARIABLE] = previous
-
-
-def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path | None = None) -> Outcome:
-    """Render one report (in a worker process); never raises, failures become an :class:`Outcome`."""
-    from degtools.report import render_report
-
-    out_dir = Path(out_dir)
-    start = time.perf_counter()
-    try:
-        with _model_jobs(job.model_jobs):
-            render_report(job.values, out_dir=out_dir, with_code=with_code, notebook=notebook)
-    except ReportError as error:
-        return Outcome(job, "failed", time.perf_counter() - start, str(error), error.kept_files)
-    except DegtoolsError as error:
-        return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {error}")
-    except Exception as error:  # noqa: BLE001 - a crashed kernel must not stop the batch
-        seconds = time.perf_counter() - start
-        if processes.TIME_UP.is_set():  # its kernel was stopped at the time limit: no traceback to keep
-            return Outcome(job, "failed", seconds, "timed out")
-        if is_write_error(error):  # read-only or full: the user's to fix, no log (it could not be written)
-            return Outcome(job, "failed", seconds, _one_line(error),
-                           output_error=str(unwritable_folder_error(error, out_dir)))
-        log = out_dir / f"{job.stem}.failed.log"
-        try:
-            log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
-        except OSError:
-            return Outcome(job, "failed", seconds, _one_line(error))
-        return Outcome(job, "failed", seconds, _one_line(error), [log])
-    try:
-        write_stamp(job, out_dir)
-    except OSError:
-        pass  # the report is in place; without its stamp the next run renders it again
-    return Outcome(job, "rendered", time.perf_counter() - start)
-
-
-def _one_line(error: BaseException) -> str:
-    """``Type: first line of the message``."""
-    first = (str(error).strip().splitlines() or [""])[0]
-    return f"{type(error).__name__}: {first}"
 
 
 def format_progress(outcome: Outcome, *, done: int, total: int) -> str:
@@ -275,7 +182,8 @@ def _render_all(board: _Board, todo: list[int], *, out_dir: Path, jobs: int | No
     except OSError as error:  # read-only, full, or not a folder: no report can be written
         problem = str(unwritable_folder_error(error, out_dir))
         for index in sorted(todo):
-            board.finish(index, Outcome(planned[index], "failed", 0.0, _one_line(error), output_error=problem))
+            board.finish(index, Outcome(planned[index], "failed", 0.0, describe_error(error),
+                                        output_error=problem))
         return
     pools = _Pools(board, task, (str(cache), secrets.token_hex(32)), stamps / CLAIMS_FOLDER, timeout)
     previous = _stop_on_sigterm()
@@ -283,15 +191,16 @@ def _render_all(board: _Board, todo: list[int], *, out_dir: Path, jobs: int | No
         broken, overdue = _render_in_pool(pools, todo, workers=workers, threads=threads)
         while overdue and broken:
             # a worker killed for its time limit takes the pool down with it: the others were not at fault
-            broken, overdue = _render_in_pool(pools, broken, workers=min(workers, len(broken)), threads=threads)
+            broken, overdue = _render_in_pool(pools, broken, workers=min(workers, len(broken)),
+                                              threads=threads)
         # A worker that died on its own took down the pool and every report running in it: retry those
         # one at a time, so that only a report that kills its worker again is counted as failed.
         for index in broken:
             lost, _ = _render_in_pool(pools, [index], workers=1, threads=cores)
             if lost:
-                board.finish(index, Outcome(planned[index], "failed", 0.0,
-                                            "its worker process died twice (out of memory?); try it alone with "
-                                            f"degtools report -f {planned[index].params_file}"))
+                board.finish(index, Outcome(
+                    planned[index], "failed", 0.0, "its worker process died twice (out of memory?); try it "
+                    f"alone with degtools report -f {planned[index].params_file}"))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the workers are stopped; say which reports were
         for index in todo:
             if index not in board.outcomes:
@@ -302,46 +211,12 @@ def _render_all(board: _Board, todo: list[int], *, out_dir: Path, jobs: int | No
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def timed_out_reason(timeout: float | None) -> str:
-    """The failure reason of a report that ran out of time."""
-    return f"timed out after {timeout:g} s (--timeout); its kernel was stopped"
-
-
-def start_worker(threads: int, cache: str, key: str, parent: int) -> None:
-    """Pool initializer: die with the batch (``parent``), cap threads, share results (see :func:`limit_threads`)."""
-    processes.die_with_parent(parent)
-    limit_threads(threads, cache, key)
-
-
 def remove_leftovers(out_dir: Path) -> None:
     """Remove what killed runs left in ``out_dir``: work folders of dead workers, orphaned shared results."""
     stamps = Path(out_dir) / STAMP_FOLDER
     if stamps.is_dir():
         processes.remove_stale_work(out_dir, stamps / CLAIMS_FOLDER)
         processes.remove_orphaned_folders(stamps, CACHE_FOLDER)
-
-
-def run_in_worker(render: Callable[..., Outcome], job: Job, out_dir: Path, with_code: bool,
-                  notebook: Path | None, *, timeout: float | None, claims: Path) -> Outcome:
-    """Render ``job`` in a worker: claim it (see degtools.processes), keep to ``timeout``, then release it."""
-    try:
-        claimed = processes.claim(claims, job.stem)
-    except OSError:
-        claimed = None
-    try:
-        with processes.time_limit(timeout) as time_up:
-            try:
-                outcome = render(job, out_dir, with_code, notebook)
-            except Exception:
-                if time_up.is_set():
-                    return Outcome(job, "failed", float(timeout), timed_out_reason(timeout))
-                raise
-        if time_up.is_set() and outcome.status != "rendered":
-            outcome = Outcome(job, "failed", outcome.seconds, timed_out_reason(timeout), outcome.kept)
-        return outcome
-    finally:
-        if claimed is not None:
-            claimed.unlink(missing_ok=True)
 
 
 def _interrupt(signum, frame) -> None:
@@ -360,7 +235,8 @@ def _restore_sigterm(previous) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int, threads: int) -> tuple[list[int], bool]:
+def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int,
+                    threads: int) -> tuple[list[int], bool]:
     """Render ``planned[i]`` for ``indices`` in a fresh pool.
 
     Returns the indices lost to a dead worker (not those killed for their time limit, which are
@@ -386,7 +262,7 @@ def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int, threads:
                     broken.append(index)
                     continue
                 except Exception as error:  # noqa: BLE001 - a renderer that raises fails its own report only
-                    outcome = Outcome(planned[index], "failed", 0.0, _one_line(error))
+                    outcome = Outcome(planned[index], "failed", 0.0, describe_error(error))
                 pools.board.finish(index, outcome)
             if pools.timeout:
                 overdue |= _kill_overdue(pools, _worker_pids(known))
@@ -438,12 +314,12 @@ def _remove_work_folders(planned: list[Job], indices: list[int], out_dir: Path) 
 
 
 def summarize(outcomes: list[Outcome], *, seconds: float) -> str:
-    """The end-of-batch summary: counts, then each failure (or stopped report) with its reason and kept files."""
+    """The end-of-batch summary: counts, then each failed or stopped report with its reason and kept files."""
     counts = {status: sum(outcome.status == status for outcome in outcomes)
               for status in ("rendered", "skipped", "failed", "stopped")}
     stopped = f", {counts['stopped']} stopped" if counts["stopped"] else ""
-    lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed{stopped} "
-             f"in {seconds:.1f} s"]
+    lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed"
+             f"{stopped} in {seconds:.1f} s"]
     for outcome in outcomes:
         if outcome.status in ("failed", "stopped"):
             lines.append(f"  {outcome.status.upper()} {outcome.job.params_file.name}: {outcome.reason}")

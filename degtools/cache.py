@@ -84,7 +84,7 @@ def _signature(secret: bytes, key: str, payload: bytes) -> bytes:
 
 
 def load_result(path: Path, secret: bytes) -> tuple[bool, Any]:
-    """``(True, result)`` if ``path`` holds a result signed with ``secret`` for its key, else ``(False, None)``.
+    """Load ``path``: ``(True, result)`` if it is signed with ``secret`` for its key, else ``(False, None)``.
 
     A file that is missing, truncated, of another format or signed with another secret (or for
     another key) is not unpickled.

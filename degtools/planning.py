@@ -20,6 +20,8 @@ from degtools.errors import DegtoolsError, ParamsError
 from degtools.files import write_text_atomically
 from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
 from degtools.provenance import file_sha256, package_digest
+from degtools.report import DEFAULT_NOTEBOOK, dataset_name_from_path, report_stem
+from degtools.tables import resolve_input_path
 
 #: where fingerprints of rendered reports are kept, inside the output folder.
 STAMP_FOLDER = ".degtools-batch"
@@ -71,8 +73,6 @@ def fingerprint(params: dict[str, Any], *, notebook: Path, package: str, with_co
     ``params`` must be validated (defaults filled in) so that writing a default explicitly does
     not count as a change; file parameters count by their content, not their name or time stamp.
     """
-    from degtools.tables import resolve_input_path
-
     inputs = {}
     for name in PATH_PARAMETERS:
         value = params.get(name)
@@ -96,9 +96,6 @@ def plan_jobs(
 
     Two params files that would write the same report name are a problem for the second one.
     """
-    from degtools.report import DEFAULT_NOTEBOOK, dataset_name_from_path, report_stem
-    from degtools.tables import resolve_input_path
-
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
         raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")

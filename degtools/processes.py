@@ -70,7 +70,7 @@ def child_pids(pid: int) -> list[int]:
 
 
 def kill_tree(pid: int, *, include_self: bool = True) -> None:
-    """SIGKILL process ``pid``'s children with their process groups (a kernel and its helpers), then ``pid``."""
+    """SIGKILL ``pid``'s children with their process groups (a kernel and its helpers), then ``pid``."""
     for child in child_pids(pid):
         with suppress(OSError):
             if os.getpgid(child) == child:  # a kernel leads its own session: take its helpers too

@@ -14,10 +14,10 @@ import pytest
 from conftest import DATA
 from test_planning import write_params
 
-from degtools import batch, planning
+from degtools import batch, planning, worker
 from degtools.cli import main
 from degtools.report import DEFAULT_NOTEBOOK
-from degtools.resources import available_cores, job_cap
+from degtools.resources import available_cores
 
 
 @pytest.fixture
@@ -32,28 +32,17 @@ def tiny_table(tmp_path: Path) -> Path:
 def test_progress_line_and_summary():
     job = planning.Job(params_file=Path("params/GSE2034_B.yaml"), stem="GSE2034_B", dataset="GSE2034",
                     target="B")
-    failed = batch.Outcome(job, "failed", 3.25, "InputError: too few rows",
+    failed = worker.Outcome(job, "failed", 3.25, "InputError: too few rows",
                            [Path("r/GSE2034_B.failed.ipynb")])
     line = batch.format_progress(failed, done=2, total=12)
     assert line.startswith("[ 2/12] failed   GSE2034 B") and line.endswith("3.2 s  InputError: too few rows")
-    summary = batch.summarize([batch.Outcome(job, "rendered", 1.0), batch.Outcome(job, "skipped"), failed],
+    summary = batch.summarize([worker.Outcome(job, "rendered", 1.0), worker.Outcome(job, "skipped"), failed],
                               seconds=9.0)
     assert summary.splitlines() == [
         "1 rendered, 1 unchanged, 1 failed in 9.0 s",
         "  FAILED GSE2034_B.yaml: InputError: too few rows",
         "         kept r/GSE2034_B.failed.ipynb",
     ]
-
-
-def test_limit_threads_sets_model_jobs(monkeypatch):
-
-    for name in (*batch.THREAD_VARIABLES, batch.MODEL_JOBS_VARIABLE, "MPLBACKEND"):
-        monkeypatch.setenv(name, "")  # monkeypatch restores the original values afterwards
-    assert job_cap() is None
-    batch.limit_threads(1)
-    assert job_cap() == 1
-    assert all(os.environ[name] == "1" for name in batch.THREAD_VARIABLES)
-    assert "MPLBACKEND" not in os.environ
 
 
 def test_jobs_must_be_positive(tmp_path: Path, capsys):
@@ -66,12 +55,12 @@ def _crash_or_pretend(job: planning.Job, out_dir: Path, with_code: bool = False,
     if job.dataset == "crash":
         os._exit(1)
     time.sleep(0.5)
-    return batch.Outcome(job, "rendered", 0.5)
+    return worker.Outcome(job, "rendered", 0.5)
 
 
 def _report_model_jobs(job: planning.Job, out_dir: Path, with_code: bool = False, notebook=None):
     """Stand-in renderer: reports the model jobs the batch gave the job."""
-    return batch.Outcome(job, "rendered", 0.0, reason=str(job.model_jobs))
+    return worker.Outcome(job, "rendered", 0.0, reason=str(job.model_jobs))
 
 
 def test_the_last_report_may_use_every_core(tmp_path: Path, demo_slice: Path):
@@ -84,21 +73,9 @@ def test_the_last_report_may_use_every_core(tmp_path: Path, demo_slice: Path):
     # one worker, or no more reports than workers: nobody runs alone at the end
     for jobs, files in ((1, ["first", "second", "third"]), (2, ["first", "second"])):
         outcomes = batch.run_batch([tmp_path / f"{name}.yaml" for name in files], out_dir=tmp_path / "out",
-                                   jobs=jobs, force=True, progress=lambda line: None, render=_report_model_jobs)
+                                   jobs=jobs, force=True, progress=lambda line: None,
+                                   render=_report_model_jobs)
         assert {o.reason for o in outcomes} == {"0"}
-
-
-def test_render_job_sets_model_jobs_for_its_kernel_only(monkeypatch, tmp_path: Path):
-    import degtools.report
-
-    seen = []
-    monkeypatch.setattr(degtools.report, "render_report",
-                        lambda values, **options: seen.append(os.environ.get(batch.MODEL_JOBS_VARIABLE)))
-    monkeypatch.setenv(batch.MODEL_JOBS_VARIABLE, "1")
-    job = planning.Job(params_file=tmp_path / "x.yaml", stem="x", model_jobs=4)
-    assert batch.render_job(job, tmp_path).status == "rendered"
-    assert batch.render_job(planning.Job(params_file=tmp_path / "y.yaml", stem="y"), tmp_path).ok
-    assert seen == ["4", "1"] and os.environ[batch.MODEL_JOBS_VARIABLE] == "1"
 
 
 def test_dead_worker_fails_only_its_own_report(tmp_path: Path, demo_slice: Path):
@@ -170,7 +147,7 @@ def _use_the_cache_from_the_notebook_folder(job: planning.Job, out_dir: Path, wi
     seen = {"folder": str(folder), "absolute": folder.is_absolute(), "key": len(os.environ[KEY_VARIABLE]),
             "mode": oct(stat.S_IMODE(folder.stat().st_mode)), "files": len(list(folder.iterdir())),
             "reused": reused}
-    return batch.Outcome(job, "rendered", 0.0, reason=json.dumps(seen))
+    return worker.Outcome(job, "rendered", 0.0, reason=json.dumps(seen))
 
 
 def test_the_shared_results_are_private_absolute_and_removed(monkeypatch, tmp_path: Path, demo_slice: Path):
@@ -203,7 +180,7 @@ def _raise_instead(job: planning.Job, out_dir: Path, with_code: bool = False, no
     """Stand-in renderer that raises (as a broken renderer would) instead of returning an Outcome."""
     if job.dataset == "raises":
         raise RuntimeError("renderer bug\nsecond line")
-    return batch.Outcome(job, "rendered", 0.0)
+    return worker.Outcome(job, "rendered", 0.0)
 
 
 def _assert_one_line_error(err: str, *found: str) -> None:
@@ -236,28 +213,6 @@ def test_an_unwritable_output_folder_is_one_line_and_status_2(tmp_path: Path, de
         readonly.chmod(0o755)
 
 
-def test_a_full_disk_while_rendering_fails_that_report_only(monkeypatch, tmp_path: Path):
-    import errno
-
-    import degtools.report
-
-    def full(values, *, out_dir, **options):
-        raise OSError(errno.ENOSPC, "No space left on device", str(Path(out_dir) / ".x_logFC-abcdefgh"))
-
-    monkeypatch.setattr(degtools.report, "render_report", full)
-    job = planning.Job(params_file=tmp_path / "x.yaml", stem="x_logFC")
-    outcome = batch.render_job(job, tmp_path)
-    assert (outcome.status, outcome.kept) == ("failed", [])
-    assert outcome.reason.startswith("OSError: [Errno 28] No space left on device")
-    assert "free some space or pass --out" in outcome.output_error
-    # any other crash with a folder that cannot take its log: the failure, without the log
-    monkeypatch.setattr(degtools.report, "render_report", lambda values, **options: 1 / 0)
-    unwritable = tmp_path / "a-file"
-    unwritable.write_text("")
-    outcome = batch.render_job(job, unwritable)
-    assert (outcome.status, outcome.reason, outcome.kept) == ("failed", "ZeroDivisionError: division by zero", [])
-
-
 def test_a_renderer_that_raises_fails_its_own_report(tmp_path: Path, demo_slice: Path):
     for name in ("raises", "fine"):
         write_params(tmp_path / f"{name}.yaml", input_table=str(demo_slice), dataset_name=name)
@@ -280,7 +235,7 @@ def _slow_kernel_or_stuck(job: planning.Job, out_dir: Path, with_code: bool = Fa
         raise RuntimeError("DeadKernelError: Kernel died")
     if job.dataset == "stuck":
         time.sleep(120)
-    return batch.Outcome(job, "rendered", 0.0)
+    return worker.Outcome(job, "rendered", 0.0)
 
 
 def _leftovers(out: Path) -> list:
@@ -397,14 +352,16 @@ def test_a_killed_batch_takes_its_workers_along_and_the_next_run_cleans_up(tmp_p
     assert _survivors(family) == []
     stamps = out / planning.STAMP_FOLDER
     left = [p.name for p in out.iterdir() if p.name.startswith(".a_logFC-")]
-    assert left and list(stamps.glob(f"{batch.CACHE_FOLDER}-*")) and list((stamps / batch.CLAIMS_FOLDER).iterdir())
+    assert left and list(stamps.glob(f"{batch.CACHE_FOLDER}-*"))
+    assert list((stamps / batch.CLAIMS_FOLDER).iterdir())
     # the next run removes what the killed one left: its work folder, its shared results, its claims
     live = out / ".b_logFC-abcdefgh"  # a work folder nobody claimed (e.g. a `degtools report` running now)
     live.mkdir()
     outcomes = batch.run_batch([params / "b.yaml"], out_dir=out, progress=lambda line: None,
                                render=_report_model_jobs)
     assert [o.status for o in outcomes] == ["rendered"]
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [live.name, planning.STAMP_FOLDER]
+    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert hidden == [live.name, planning.STAMP_FOLDER]
     assert list(stamps.glob(f"{batch.CACHE_FOLDER}-*")) == []
     assert list((stamps / batch.CLAIMS_FOLDER).iterdir()) == []
 

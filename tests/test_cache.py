@@ -80,7 +80,8 @@ def test_batch_reports_share_what_they_have_in_common(tmp_path: Path, demo_slice
                          ("c.yaml", dict(dataset_name="again", target="logFC", top_n=5))):
         (params / name).write_text(yaml.safe_dump({**common, **values}), encoding="utf-8")
     out = tmp_path / "reports"
-    outcomes = batch.run_batch(planning.find_params_files([params]), out_dir=out, jobs=1, progress=lambda line: None)
+    outcomes = batch.run_batch(planning.find_params_files([params]), out_dir=out, jobs=1,
+                               progress=lambda line: None)
     assert [o.status for o in outcomes] == ["rendered"] * 3
     first, other_target, same_target = (json.loads((out / f"{stem}.json").read_text(encoding="utf-8"))
                                         for stem in ("demo_logFC", "demo_t", "again_logFC"))
@@ -136,7 +137,8 @@ def test_a_planted_result_is_never_unpickled(shared, tmp_path: Path):
 
 def test_nothing_is_shared_without_a_secret_or_with_a_relative_folder(monkeypatch, tmp_path: Path):
     monkeypatch.chdir(tmp_path)
-    for folder, key in ((str(tmp_path / "a"), ""), ("relative", secrets.token_hex(32)), (str(tmp_path / "b"), "zz")):
+    cases = ((str(tmp_path / "a"), ""), ("relative", secrets.token_hex(32)), (str(tmp_path / "b"), "zz"))
+    for folder, key in cases:
         monkeypatch.setenv(CACHE_VARIABLE, folder)
         monkeypatch.setenv(KEY_VARIABLE, key)
         CALLS.clear()

@@ -28,7 +28,8 @@ def test_stale_work_folders_go_only_when_their_owner_is_gone(tmp_path: Path):
     mine = processes.claim(claims, "x_logFC")  # this process: alive
     (tmp_path / ".x_logFC-12345678").mkdir()
     dead = _dead_pid()
-    (claims / f"{dead}.json").write_text(json.dumps({"pid": dead, "start": "", "stem": "y_B", "since": time.time()}))
+    record = {"pid": dead, "start": "", "stem": "y_B", "since": time.time()}
+    (claims / f"{dead}.json").write_text(json.dumps(record))
     (tmp_path / ".y_B-a1b2c3d4").mkdir()
     (tmp_path / ".y_B-not-mkdtemp").mkdir()  # not a work folder's name
     reused = {"pid": os.getpid(), "start": "1", "stem": "z_t", "since": time.time()}  # a reused pid
@@ -43,7 +44,8 @@ def test_stale_work_folders_go_only_when_their_owner_is_gone(tmp_path: Path):
 
 def test_private_folders_are_0700_and_removed_when_orphaned(tmp_path: Path):
     mine = processes.private_folder(tmp_path, "shared-results")
-    assert stat.S_IMODE(mine.stat().st_mode) == 0o700 and mine.name.startswith(f"shared-results-{os.getpid()}-")
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o700
+    assert mine.name.startswith(f"shared-results-{os.getpid()}-")
     orphan = tmp_path / f"shared-results-{_dead_pid()}--abcdefgh"
     orphan.mkdir()
     other = tmp_path / "shared-results-unrelated"

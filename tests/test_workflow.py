@@ -108,8 +108,8 @@ def test_file_names_in_shell_commands_are_never_run(tmp_path: Path):
                "--configfile", str(config)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
-    ran = [path for path in (tmp_path, hostile, out, Path.cwd()) for name in ("PARAMS_RAN", "FILE_RAN", "OUT_RAN")
-           if (path / name).exists()]
+    ran = [path / name for path in (tmp_path, hostile, out, Path.cwd())
+           for name in ("PARAMS_RAN", "FILE_RAN", "OUT_RAN") if (path / name).exists()]
     assert ran == []
     calls = [json.loads(line) for line in Path(f"{fake}.calls").read_text().splitlines()]
     assert calls == [["report", "-f", str(params), "--out", str(out)], ["index", str(out)]]
