@@ -1,248 +1,50 @@
-"""Many reports at once: plan the params files, skip what has not changed, render the rest in parallel.
+"""Many reports at once: render in parallel what :mod:`degtools.planning` says has changed.
 
 Every report is rendered by :func:`degtools.render.render_report` in a worker process (papermill's
 ``cwd`` handling is not thread-safe, and a process keeps one report's failure away from the
-others). Before rendering, each report gets a *fingerprint*: a sha256 over its validated
-parameters, the bytes of its input table, the notebook, and degtools' version and source files.
-After a successful render the fingerprint is stored under ``<out>/.degtools-batch/``; a re-run
-skips every report whose fingerprint, HTML and JSON are all still in place.
+others). Workers die with the batch, keep to its time limit and share identical results through
+a private, signed cache (see :mod:`degtools.processes` and :mod:`degtools.cache`). Ctrl-C or
+SIGTERM stops them; the batch then says what was rendered and what was stopped.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import multiprocessing
 import os
+import secrets
 import shutil
 import signal
 import sys
+import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from degtools.cache import CACHE_VARIABLE
-from degtools.errors import DegtoolsError, ParamsError, ReportError
-from degtools.files import write_text_atomically
-from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
-from degtools.provenance import file_sha256, package_digest
-from degtools.resources import MODEL_JOBS_VARIABLE, available_cores
+from degtools import processes
+from degtools.errors import InputError
+from degtools.output_folder import check_writable, unwritable_folder_error
+from degtools.planning import STAMP_FOLDER, Job, find_params_files, is_up_to_date, plan_jobs
+from degtools.resources import available_cores
+from degtools.worker import Outcome, describe_error, render_job, run_in_worker, start_worker, timed_out_reason
 
-#: where fingerprints of rendered reports are kept, inside the output folder.
-STAMP_FOLDER = ".degtools-batch"
-
-#: results shared between the reports of one batch run (see degtools.cache), inside STAMP_FOLDER;
-#: emptied when the run ends.
+#: results shared between the reports of one batch run (see degtools.cache): a private folder
+#: (mode 0700) ``<STAMP_FOLDER>/<CACHE_FOLDER>-<pid>-...`` per run, removed when the run ends.
 CACHE_FOLDER = "shared-results"
 
-#: environment variables that cap native thread pools (BLAS, OpenMP) in a worker and its kernel.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                    "NUMEXPR_NUM_THREADS")
+#: where workers claim the reports they render (see degtools.processes), inside STAMP_FOLDER.
+CLAIMS_FOLDER = "running"
 
+#: seconds a report may overrun its time limit (its kernel stopped) before its worker is killed too.
+KILL_GRACE = 15.0
 
-@dataclass
-class Job:
-    """One report to render: where its parameters come from and what it will be called."""
-
-    params_file: Path
-    values: dict[str, Any] = field(default_factory=dict)
-    stem: str = ""
-    dataset: str = ""
-    target: str = ""
-    fingerprint: str = ""
-    input_bytes: int = 0  # size of the input (and reference) table: big jobs start first, so the batch ends sooner
-    problem: str = ""  # set when the params file cannot be rendered at all (one line)
-    model_jobs: int = 0  # processes its model comparison may use; 0: the worker's share of the cores
-
-
-@dataclass
-class Outcome:
-    """What happened to one report."""
-
-    job: Job
-    status: str  # "rendered", "failed" or "skipped"
-    seconds: float = 0.0
-    reason: str = ""
-    kept: list[Path] = field(default_factory=list)  # failed notebook / log left for the user
-
-    @property
-    def ok(self) -> bool:
-        """True unless the report failed."""
-        return self.status != "failed"
-
-
-def find_params_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Params files named by ``paths``: a folder contributes its ``*.yaml``/``*.yml`` files, sorted.
-
-    Raises
-    ------
-    ParamsError
-        If a path does not exist, or nothing at all was found.
-    """
-    found: list[Path] = []
-    for entry in paths:
-        path = Path(entry)
-        if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise ParamsError(
-                f"{str(path)!r} is neither a params file nor a folder; pass params/ or YAML files.")
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    if not unique:
-        names = ", ".join(str(p) for p in paths)
-        raise ParamsError(f"no params files (*.yaml) found in {names}; pass a folder such as params/.")
-    return unique
-
-
-def fingerprint(params: dict[str, Any], *, notebook: Path, package: str, with_code: bool = False) -> str:
-    """sha256 of everything a report depends on: parameters, input files, notebook, degtools.
-
-    ``params`` must be validated (defaults filled in) so that writing a default explicitly does
-    not count as a change; file parameters count by their content, not their name or time stamp.
-    """
-    from degtools.io import resolve_input_path
-
-    inputs = {}
-    for name in PATH_PARAMETERS:
-        value = params.get(name)
-        path = resolve_input_path(value) if name == "input_table" else Path(str(value)) if value else None
-        if path is not None and path.is_file():
-            inputs[name] = file_sha256(path)
-    record = {
-        "params": {name: value for name, value in params.items() if name != "results_json"},
-        "inputs": inputs,
-        "notebook": file_sha256(notebook),
-        "degtools": package,
-        "with_code": with_code,
-    }
-    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def plan_jobs(
-    params_files: Iterable[Path], *, notebook: Path | None = None, with_code: bool = False
-) -> list[Job]:
-    """One :class:`Job` per params file, fingerprinted; unusable files get a ``problem`` line.
-
-    Two params files that would write the same report name are a problem for the second one.
-    """
-    from degtools.io import resolve_input_path
-    from degtools.naming import dataset_name_from_path, report_stem
-    from degtools.render import DEFAULT_NOTEBOOK
-
-    notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
-    if not notebook.is_file():
-        raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")
-    package = package_digest()
-    jobs: list[Job] = []
-    owners: dict[str, Path] = {}
-    for params_file in params_files:
-        job = Job(params_file=Path(params_file), stem=Path(params_file).stem)
-        jobs.append(job)
-        try:
-            job.values = load_params_file(params_file)
-            params = validate_params(job.values)
-            job.stem = report_stem(params)
-            job.dataset = params["dataset_name"] or dataset_name_from_path(
-                params["input_table"] or "GSE15852")
-            job.target = params["target"]
-            job.fingerprint = fingerprint(params, notebook=notebook, package=package, with_code=with_code)
-            job.input_bytes = resolve_input_path(params["input_table"]).stat().st_size
-            if params["reference_table"]:  # a second study is read, joined and modelled too
-                job.input_bytes += resolve_input_path(params["reference_table"]).stat().st_size
-        except DegtoolsError as error:
-            job.problem = f"{type(error).__name__}: {error}"
-            continue
-        if job.stem in owners:
-            job.problem = (f"ParamsError: {job.params_file.name} and {owners[job.stem].name} both write "
-                           f"{job.stem}.html; give one of them another dataset_name.")
-        else:
-            owners[job.stem] = job.params_file
-    return jobs
-
-
-def stamp_path(out_dir: Path, stem: str) -> Path:
-    """Where the fingerprint of report ``stem`` is stored."""
-    return Path(out_dir) / STAMP_FOLDER / f"{stem}.json"
-
-
-def is_up_to_date(job: Job, out_dir: Path) -> bool:
-    """True if the report's HTML and JSON exist and were made from the same inputs."""
-    out_dir = Path(out_dir)
-    if job.problem or not all((out_dir / f"{job.stem}{suffix}").is_file() for suffix in (".html", ".json")):
-        return False
-    try:
-        stamp = json.loads(stamp_path(out_dir, job.stem).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return stamp.get("fingerprint") == job.fingerprint
-
-
-def write_stamp(job: Job, out_dir: Path) -> None:
-    """Record that ``job`` was rendered from its current inputs."""
-    path = stamp_path(out_dir, job.stem)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"fingerprint": job.fingerprint, "params_file": str(job.params_file)}
-    write_text_atomically(path, json.dumps(record, indent=2) + "\n")
-
-
-def limit_threads(threads: int, cache: str = "") -> None:
-    """Prepare a worker: cap native and estimator thread pools of it and the kernels it starts.
-
-    ``cache``: the folder where its reports share target-independent results (empty: none).
-    Also drops ``MPLBACKEND``: a kernel that inherits e.g. ``MPLBACKEND=Agg`` (common on headless
-    servers) would not use its inline backend, and the report would have no figures.
-    """
-    for name in THREAD_VARIABLES:
-        os.environ[name] = str(threads)
-    os.environ[MODEL_JOBS_VARIABLE] = str(threads)
-    if cache:
-        os.environ[CACHE_VARIABLE] = cache
-    os.environ.pop("MPLBACKEND", None)
-
-
-@contextmanager
-def _model_jobs(count: int):
-    """While rendering one report, let its kernel's model comparison use ``count`` processes (0: unchanged)."""
-    previous = os.environ.get(MODEL_JOBS_VARIABLE)
-    if count:
-        os.environ[MODEL_JOBS_VARIABLE] = str(count)
-    try:
-        yield
-    finally:
-        if count and previous is None:
-            os.environ.pop(MODEL_JOBS_VARIABLE, None)
-        elif count:
-            os.environ[MODEL_JOBS_VARIABLE] = previous
-
-
-def render_job(job: Job, out_dir: Path, with_code: bool = False, notebook: Path | None = None) -> Outcome:
-    """Render one report (in a worker process); never raises, failures become an :class:`Outcome`."""
-    from degtools.render import render_report
-
-    out_dir = Path(out_dir)
-    start = time.perf_counter()
-    try:
-        with _model_jobs(job.model_jobs):
-            render_report(job.values, out_dir=out_dir, with_code=with_code, notebook=notebook)
-    except ReportError as error:
-        return Outcome(job, "failed", time.perf_counter() - start, str(error), error.kept_files)
-    except DegtoolsError as error:
-        return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {error}")
-    except Exception as error:  # noqa: BLE001 - a crashed kernel must not stop the batch
-        log = out_dir / f"{job.stem}.failed.log"
-        log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
-        first = (str(error).strip().splitlines() or [""])[0]
-        return Outcome(job, "failed", time.perf_counter() - start, f"{type(error).__name__}: {first}", [log])
-    write_stamp(job, out_dir)
-    return Outcome(job, "rendered", time.perf_counter() - start)
+#: how often (seconds) the batch looks at its workers while it waits for them.
+POLL_SECONDS = 1.0
 
 
 def format_progress(outcome: Outcome, *, done: int, total: int) -> str:
@@ -265,6 +67,7 @@ def run_batch(
     notebook: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
     render: Callable[..., Outcome] | None = None,
+    timeout: float | None = None,
 ) -> list[Outcome]:
     """Render every report whose inputs changed (all with ``force``) in ``jobs`` worker processes.
 
@@ -284,102 +87,223 @@ def run_batch(
     render
         Renders one :class:`Job` in a worker process (default :func:`render_job`); a module-level
         function with the same signature.
+    timeout
+        Seconds one report may take (None: no limit). A report that takes longer fails ("timed out
+        after ... s"); its kernel, and if need be its worker, is killed; the others go on.
 
     Returns
     -------
     list of Outcome
-        One per params file, in the order the files were given.
+        One per params file, in the order the files were given. After Ctrl-C or SIGTERM, the
+        reports that were running or not started yet are "stopped" (their workers and kernels killed).
     """
     if progress is None:
         def progress(line: str) -> None:
             print(line, flush=True)
 
-    render = render or render_job
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    notebook = Path(notebook) if notebook else None
-    planned = plan_jobs(params_files, notebook=notebook, with_code=with_code)
-    outcomes: dict[int, Outcome] = {}
+    out_dir = Path(out_dir).resolve()
+    with suppress(OSError):  # a folder that cannot be made fails every report to render, below
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(out_dir)
+    planned = plan_jobs(params_files, notebook=Path(notebook) if notebook else None, with_code=with_code)
+    board = _Board(planned, progress)
     todo = []
     for index, job in enumerate(planned):
         if job.problem:
-            outcomes[index] = Outcome(job, "failed", 0.0, job.problem)
-        elif not force and is_up_to_date(job, out_dir):
-            outcomes[index] = Outcome(job, "skipped")
-        else:
+            board.finish(index, Outcome(job, "failed", 0.0, job.problem))
+        elif force or not is_up_to_date(job, out_dir):
             todo.append(index)
-    total = len(planned)
-    done = 0
-    for outcome in outcomes.values():
-        if outcome.status == "failed":
-            done += 1
-            progress(format_progress(outcome, done=done, total=total))
-    skipped = sum(outcome.status == "skipped" for outcome in outcomes.values())
+    skipped = [index for index in range(len(planned)) if index not in board.outcomes and index not in todo]
+    for index in skipped:
+        board.finish(index, Outcome(planned[index], "skipped"), quiet=True)
     if skipped:
-        done += skipped
-        progress(f"skipped {skipped} unchanged report(s) (--force renders them again)")
+        progress(f"skipped {len(skipped)} unchanged report(s) (--force renders them again)")
     if todo:
-        todo.sort(key=lambda i: -planned[i].input_bytes)  # longest first: fewer idle workers at the end
-        cores = available_cores()
-        workers = max(1, min(jobs or cores, len(todo)))
-        threads = max(1, cores // workers)
-        if workers > 1 and len(todo) > workers:
-            # The last report starts while the others finish and then runs alone: its model comparison
-            # may use every core (the numbers do not depend on it), so the batch ends sooner.
-            planned[todo[-1]].model_jobs = cores
-
-        def finish(index: int, outcome: Outcome) -> None:
-            nonlocal done
-            outcomes[index] = outcome
-            done += 1
-            progress(format_progress(outcome, done=done, total=total))
-
-        # Reports share identical computations (see degtools.cache) during this run only.
-        cache = out_dir / STAMP_FOLDER / CACHE_FOLDER
-        shutil.rmtree(cache, ignore_errors=True)
-        try:
-            broken = _render_in_pool(planned, todo, finish, workers=workers, threads=threads, cache=cache,
-                                     out_dir=out_dir, with_code=with_code, notebook=notebook, render=render)
-            # A dead worker takes down the pool and every report running in it: retry those one at a
-            # time, so that only a report that kills its worker again is counted as failed.
-            for index in broken:
-                if _render_in_pool(planned, [index], finish, workers=1, threads=cores, cache=cache,
-                                   out_dir=out_dir, with_code=with_code, notebook=notebook, render=render):
-                    finish(index, Outcome(planned[index], "failed", 0.0,
-                                          "its worker process died twice (out of memory?); try it alone with "
-                                          f"degtools report -f {planned[index].params_file}"))
-        finally:
-            shutil.rmtree(cache, ignore_errors=True)
-    return [outcomes[index] for index in range(total)]
+        _render_all(board, todo, out_dir=out_dir, jobs=jobs, timeout=timeout,
+                    task=(render or render_job, out_dir, with_code, Path(notebook) if notebook else None))
+    return [board.outcomes[index] for index in range(len(planned))]
 
 
-def _render_in_pool(planned: list[Job], indices: list[int], finish: Callable[[int, Outcome], None], *,
-                    workers: int, threads: int, cache: Path, out_dir: Path, with_code: bool,
-                    notebook: Path | None, render: Callable[..., Outcome]) -> list[int]:
-    """Render ``planned[i]`` for ``indices`` in a fresh pool; return the indices lost to a dead worker."""
-    broken = []
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                               initializer=limit_threads, initargs=(threads, str(cache)))
+@dataclass
+class _Board:
+    """The outcomes so far, each announced with one progress line as it comes in."""
+
+    planned: list[Job]
+    progress: Callable[[str], None]
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+
+    def finish(self, index: int, outcome: Outcome, *, quiet: bool = False) -> None:
+        """Record the outcome of ``planned[index]``."""
+        self.outcomes[index] = outcome
+        if not quiet:
+            self.progress(format_progress(outcome, done=len(self.outcomes), total=len(self.planned)))
+
+
+@dataclass
+class _Pools:
+    """What every worker pool of one batch run shares."""
+
+    board: _Board
+    task: tuple  # the renderer and its arguments after the job: (render, out_dir, with_code, notebook)
+    sharing: tuple[str, str]  # the shared-results folder and its secret
+    claims: Path
+    timeout: float | None
+    stopped: set[str] = field(default_factory=set)  # reports running when the batch was stopped
+
+    @property
+    def planned(self) -> list[Job]:
+        return self.board.planned
+
+    def time_out(self, index: int) -> None:
+        """Record that ``planned[index]`` ran out of time."""
+        self.board.finish(index, Outcome(self.planned[index], "failed", self.timeout or 0.0,
+                                         timed_out_reason(self.timeout)))
+
+
+def _render_all(board: _Board, todo: list[int], *, out_dir: Path, jobs: int | None, timeout: float | None,
+                task: tuple) -> None:
+    """Render ``board.planned[i]`` for ``todo`` in worker processes, sharing results between them."""
+    planned = board.planned
+    todo = sorted(todo, key=lambda i: -planned[i].input_bytes)  # longest first: fewer idle workers at the end
+    cores = available_cores()
+    workers = max(1, min(jobs or cores, len(todo)))
+    threads = max(1, cores // workers)
+    if workers > 1 and len(todo) > workers:
+        # The last report starts while the others finish and then runs alone: its model comparison
+        # may use every core (the numbers do not depend on it), so the batch ends sooner.
+        planned[todo[-1]].model_jobs = cores
+    stamps = out_dir / STAMP_FOLDER
     try:
-        futures = {pool.submit(render, planned[i], out_dir, with_code, notebook): i for i in indices}
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                outcome = future.result()
-            except BrokenProcessPool:
-                broken.append(index)
-                continue
-            finish(index, outcome)
+        check_writable(out_dir)
+        stamps.mkdir(parents=True, exist_ok=True)
+        # Reports share identical computations (see degtools.cache) during this run only: in a private
+        # folder (mkdtemp: mode 0700) named by an absolute path, signed with a secret kept in memory.
+        cache = processes.private_folder(stamps, CACHE_FOLDER)
+    except OSError as error:  # read-only, full, or not a folder: no report can be written
+        problem = str(unwritable_folder_error(error, out_dir))
+        for index in sorted(todo):
+            board.finish(index, Outcome(planned[index], "failed", 0.0, describe_error(error),
+                                        output_error=problem))
+        return
+    pools = _Pools(board, task, (str(cache), secrets.token_hex(32)), stamps / CLAIMS_FOLDER, timeout)
+    previous = _stop_on_sigterm()
+    try:
+        broken, overdue = _render_in_pool(pools, todo, workers=workers, threads=threads)
+        while overdue and broken:
+            # a worker killed for its time limit takes the pool down with it: the others were not at fault
+            broken, overdue = _render_in_pool(pools, broken, workers=min(workers, len(broken)),
+                                              threads=threads)
+        # A worker that died on its own took down the pool and every report running in it: retry those
+        # one at a time, so that only a report that kills its worker again is counted as failed.
+        for index in broken:
+            lost, _ = _render_in_pool(pools, [index], workers=1, threads=cores)
+            if lost:
+                board.finish(index, Outcome(
+                    planned[index], "failed", 0.0, "its worker process died twice (out of memory?); try it "
+                    f"alone with degtools report -f {planned[index].params_file}"))
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the workers are stopped; say which reports were
+        for index in todo:
+            if index not in board.outcomes:
+                reason = "stopped while rendering" if planned[index].stem in pools.stopped else "not started"
+                board.finish(index, Outcome(planned[index], "stopped", 0.0, reason), quiet=True)
+    finally:
+        _restore_sigterm(previous)
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Remove what killed runs left in ``out_dir``: work folders of dead workers, orphaned shared results."""
+    stamps = Path(out_dir) / STAMP_FOLDER
+    if stamps.is_dir():
+        processes.remove_stale_work(out_dir, stamps / CLAIMS_FOLDER)
+        processes.remove_orphaned_folders(stamps, CACHE_FOLDER)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm():
+    """Treat SIGTERM (a scheduler's kill) as Ctrl-C while the batch runs; returns the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int,
+                    threads: int) -> tuple[list[int], bool]:
+    """Render ``planned[i]`` for ``indices`` in a fresh pool.
+
+    Returns the indices lost to a dead worker (not those killed for their time limit, which are
+    recorded as timed out), and whether a worker was killed for its time limit.
+    """
+    planned, render, *arguments = pools.planned, *pools.task
+    out_dir = arguments[0]
+    known = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=start_worker, initargs=(threads, *pools.sharing, os.getpid()))
+    broken, overdue = [], set()
+    try:
+        futures = {pool.submit(run_in_worker, render, planned[i], *arguments, timeout=pools.timeout,
+                               claims=pools.claims): i for i in indices}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    broken.append(index)
+                    continue
+                except Exception as error:  # noqa: BLE001 - a renderer that raises fails its own report only
+                    outcome = Outcome(planned[index], "failed", 0.0, describe_error(error))
+                pools.board.finish(index, outcome)
+            if pools.timeout:
+                overdue |= _kill_overdue(pools, _worker_pids(known))
     except BaseException:
-        # Ctrl-C: drop the reports not started; stop the running ones (their kernels follow them)
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
+        # Ctrl-C: drop the reports not started; stop the running ones with their kernels
+        pids = _worker_pids(known)
+        for claim in processes.read_claims(pools.claims):
+            if claim.pid in pids:
+                pools.stopped.add(claim.stem)
+                claim.path.unlink(missing_ok=True)
+        for pid in pids:
+            processes.kill_tree(pid)
         pool.shutdown(wait=False, cancel_futures=True)
         _remove_work_folders(planned, indices, out_dir)
         raise
     pool.shutdown()
     _remove_work_folders(planned, broken, out_dir)
-    return sorted(broken, key=indices.index)
+    for index in [i for i in broken if planned[i].stem in overdue]:
+        broken.remove(index)
+        pools.time_out(index)
+    return sorted(broken, key=indices.index), bool(overdue)
+
+
+def _worker_pids(known: set) -> set[int]:
+    """The pids of this process's children that were not in ``known`` (the current pool's workers)."""
+    return {process.pid for process in multiprocessing.active_children() if process not in known}
+
+
+def _kill_overdue(pools: _Pools, pids: set[int]) -> set[str]:
+    """Kill the workers (with their kernels) whose report overran its time limit by :data:`KILL_GRACE`.
+
+    A report's own worker stops its kernel when its time is up; this is for a worker that does not
+    come back after that. Returns the stems of the reports whose worker was killed.
+    """
+    killed = set()
+    for claim in processes.read_claims(pools.claims):
+        if claim.pid in pids and time.time() - claim.since > pools.timeout + KILL_GRACE:
+            processes.kill_tree(claim.pid)
+            claim.path.unlink(missing_ok=True)
+            killed.add(claim.stem)
+    return killed
 
 
 def _remove_work_folders(planned: list[Job], indices: list[int], out_dir: Path) -> None:
@@ -390,39 +314,45 @@ def _remove_work_folders(planned: list[Job], indices: list[int], out_dir: Path) 
 
 
 def summarize(outcomes: list[Outcome], *, seconds: float) -> str:
-    """The end-of-batch summary: counts, then each failure with its one-line reason and kept files."""
+    """The end-of-batch summary: counts, then each failed or stopped report with its reason and kept files."""
     counts = {status: sum(outcome.status == status for outcome in outcomes)
-              for status in ("rendered", "skipped", "failed")}
-    lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed "
-             f"in {seconds:.1f} s"]
+              for status in ("rendered", "skipped", "failed", "stopped")}
+    stopped = f", {counts['stopped']} stopped" if counts["stopped"] else ""
+    lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed"
+             f"{stopped} in {seconds:.1f} s"]
     for outcome in outcomes:
-        if outcome.status == "failed":
-            lines.append(f"  FAILED {outcome.job.params_file.name}: {outcome.reason}")
+        if outcome.status in ("failed", "stopped"):
+            lines.append(f"  {outcome.status.upper()} {outcome.job.params_file.name}: {outcome.reason}")
             for path in outcome.kept:
                 lines.append(f"         kept {path}")
     return "\n".join(lines)
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
 def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None = None, force: bool = False,
-               with_code: bool = False, index: bool = True, stream: TextIO | None = None) -> int:
+               with_code: bool = False, index: bool = True, timeout: float | None = None,
+               stream: TextIO | None = None) -> int:
     """``degtools batch``: render, print progress and a summary, rebuild the index; the exit status."""
     stream = stream or sys.stdout
     start = time.perf_counter()
     files = find_params_files(paths)
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill: stop workers as Ctrl-C does
-    try:
-        outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code,
-                             progress=lambda line: print(line, file=stream, flush=True))
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    if index:
+    outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code, timeout=timeout,
+                         progress=lambda line: print(line, file=stream, flush=True))
+    problems = list(dict.fromkeys(o.output_error for o in outcomes if o.output_error))
+    stopped = any(o.status == "stopped" for o in outcomes)
+    if index and not problems and not stopped:
         from degtools.index import index_is_stale, write_index
 
-        if any(o.status == "rendered" for o in outcomes) or index_is_stale(out_dir):
-            print(f"wrote {write_index(out_dir)}", file=stream)
+        try:
+            if any(o.status == "rendered" for o in outcomes) or index_is_stale(out_dir):
+                print(f"wrote {write_index(out_dir)}", file=stream)
+        except InputError as error:  # the folder cannot be written
+            problems.append(str(error))
     print(summarize(outcomes, seconds=time.perf_counter() - start), file=stream, flush=True)
+    if problems:
+        print(f"degtools: error: {problems[0]}", file=sys.stderr, flush=True)
+        return 2
+    if stopped:
+        print("degtools: stopped; the same command renders what is left (finished reports are skipped).",
+              file=sys.stderr, flush=True)
+        return 130
     return 0 if all(o.ok for o in outcomes) else 1

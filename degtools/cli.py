@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", default="reports", help="output folder (default: reports/)")
     batch.add_argument("--with-code", action="store_true", help="keep the code cells (for teaching)")
     batch.add_argument("--no-index", dest="index", action="store_false", help="do not rebuild index.html")
+    batch.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                       help="fail a report that takes longer, stopping its kernel (default: no limit)")
     index = commands.add_parser("index", help="rebuild index.html from the report JSON files of a folder")
     index.add_argument("folder", nargs="?", default="reports",
                        help="folder of the reports (default: reports/)")
@@ -62,7 +64,14 @@ def _report(args: argparse.Namespace) -> int:
         values["input_table"] = args.input_table
     if args.target is not None:
         values["target"] = args.target
-    html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code)
+    try:
+        html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code)
+    except OSError as error:
+        from degtools.output_folder import is_write_error, unwritable_folder_error
+
+        if is_write_error(error):  # read-only or full output folder: one line, status 2
+            raise unwritable_folder_error(error, args.out) from None
+        raise
     print(f"wrote {html_path} and {json_path.name}")
     return 0
 
@@ -72,8 +81,10 @@ def _batch(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise ParamsError(f"--jobs must be at least 1; got {args.jobs}.")
+    if args.timeout is not None and not args.timeout > 0:
+        raise ParamsError(f"--timeout must be a positive number of seconds; got {args.timeout:g}.")
     return main_batch(args.paths, out_dir=args.out, jobs=args.jobs, force=args.force,
-                      with_code=args.with_code, index=args.index)
+                      with_code=args.with_code, index=args.index, timeout=args.timeout)
 
 
 def _index(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ A gene-feature file holds one row per gene: a key (gene symbol, Ensembl ID, prob
 and what is known about the gene independently of the study at hand (how often it is DE in other
 experiments, its biotype, its length ...). Numeric columns become features as they are; a text
 column with few distinct values (e.g. ``gene_biotype``) becomes 0/1 columns for its most frequent
-levels. :func:`join_gene_features` joins the file to a :class:`~degtools.tables.DETable` by the
+levels. :func:`join_gene_features` joins the file to a :class:`~degtools.io.DETable` by the
 key pair that matches most rows, and says which key it used and how many rows matched.
 """
 

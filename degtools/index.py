@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from degtools.errors import InputError
 from degtools.files import write_text_atomically
+from degtools.output_folder import unwritable_folder_error
 
 INDEX_NAME = "index.html"
 NOT_AVAILABLE = "n/a"
@@ -168,7 +169,11 @@ def plot_dataset_comparison(rows: list[IndexRow], *, ax: Axes | None = None) -> 
     if independent:
         ax.scatter([x for _, x in independent], [y for y, _ in independent], marker="o", facecolors="none",
                    edgecolors="black", zorder=3, label="independent features only, CV R²")
+    # dataset names and targets are the user's text: "$x$" in them is shown as typed, never parsed as math
     ax.set_yticks(positions, [f"{row.dataset} · {row.target}" for row in rows])
+    for label in ax.get_yticklabels():
+        label.set_parse_math(False)
+        label.set_usetex(False)
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_xlabel("R²")
     ax.set_title("Model performance across datasets and targets")
@@ -305,10 +310,20 @@ the gap between the two is what that leakage buys. "n/a": not recorded in that r
 
 
 def write_index(reports_dir: str | Path, *, out: str | Path | None = None) -> Path:
-    """Build ``index.html`` in ``reports_dir`` (or at ``out``) from the report JSON files there."""
+    """Build ``index.html`` in ``reports_dir`` (or at ``out``) from the report JSON files there.
+
+    Raises
+    ------
+    InputError
+        If ``reports_dir`` is not a folder, or the page cannot be written there (read-only, full).
+    """
     rows = collect_index_rows(reports_dir)
     path = Path(out) if out else Path(reports_dir) / INDEX_NAME
-    return write_text_atomically(path, render_index(rows))
+    page = render_index(rows)
+    try:
+        return write_text_atomically(path, page)
+    except OSError as error:
+        raise unwritable_folder_error(error, path.parent) from None
 
 
 def index_is_stale(reports_dir: str | Path) -> bool:

@@ -15,7 +15,8 @@ from pathlib import Path
 PACKAGE_ROOT = Path(__file__).resolve().parent
 
 #: modules that drive reports but do not shape one: excluded from :func:`package_digest`.
-DRIVER_MODULES = ("batch.py", "index.py", "cli.py", "__main__.py")
+DRIVER_MODULES = ("batch.py", "planning.py", "processes.py", "output_folder.py", "index.py", "cli.py",
+                  "__main__.py")
 
 #: packages whose versions a report records.
 RECORDED_PACKAGES = (

@@ -127,3 +127,44 @@ def test_row_prefers_the_all_features_board_and_says_when_nothing_is_independent
     assert main(["index", str(tmp_path)]) == 0
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert index.NO_INDEPENDENT in page and "best model (all features)" in page
+
+
+def test_dollar_signs_in_names_are_literal_text(tmp_path: Path):
+    """Dataset names and targets are user text: `$...$` in them is shown as typed, never parsed as math."""
+    write_report(tmp_path, r"$\notacommand{x}$_logFC")
+    path = write_report(tmp_path, "GSE1_logFC")
+    results = json.loads(path.read_text())
+    path.write_text(json.dumps({**results, "target": "price $5$ and $"}))
+    assert main(["index", str(tmp_path)]) == 0
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert r"$\notacommand{x}$" in page and "price $5$ and $" in page
+    figure = index.plot_dataset_comparison(index.collect_index_rows(tmp_path))
+    labels = figure.axes[0].get_yticklabels()
+    figure.canvas.draw()  # would raise ValueError on the mathtext
+    assert [label.get_text() for label in labels] == [r"$\notacommand{x}$ · logFC", "GSE1 · price $5$ and $"]
+    assert not any(label.get_parse_math() for label in labels)
+
+
+def test_an_unwritable_folder_is_one_line_and_status_2(monkeypatch, tmp_path: Path, capsys):
+    import errno
+    import os
+
+    write_report(tmp_path, "GSE1_logFC")
+    tmp_path.chmod(0o555)
+    try:
+        if not os.access(tmp_path, os.W_OK):  # chmod binds (not root): a real read-only folder
+            assert main(["index", str(tmp_path)]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and "Permission denied" in err and "make it writable" in err
+    finally:
+        tmp_path.chmod(0o755)
+    for number, text, fix in ((errno.EROFS, "Read-only file system", "make it writable or pass --out"),
+                              (errno.ENOSPC, "No space left on device", "free some space")):
+        def refuse(path, page, number=number, text=text):
+            raise OSError(number, text, str(path))
+
+        monkeypatch.setattr(index, "write_text_atomically", refuse)
+        assert main(["index", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("degtools: error: the output folder ")
+        assert text in err and fix in err and "index.html" in err

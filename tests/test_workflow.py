@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,46 @@ def test_snakemake_renders_reruns_changes_and_keeps_failures(tmp_path: Path, dem
     third = snakemake(tmp_path, params, out, "--dry-run")
     assert third.returncode == 0, third.stderr[-2000:]
     assert job_counts(third.stdout + third.stderr) == {"report": 1, "index": 1, "all": 1}
+
+
+FAKE_DEGTOOLS = '''
+import json, sys
+from pathlib import Path
+from degtools.params import load_params_file, validate_params
+from degtools.naming import report_stem
+args = sys.argv[1:]
+with open(sys.argv[0] + ".calls", "a", encoding="utf-8") as calls:
+    calls.write(json.dumps(args) + "\\n")
+if args[0] == "report":
+    out = Path(args[args.index("--out") + 1])
+    stem = report_stem(validate_params(load_params_file(args[args.index("-f") + 1])))
+    for suffix in (".html", ".json"):
+        (out / f"{stem}{suffix}").write_text("{}")
+else:
+    (Path(args[1]) / "index.html").write_text("index")
+'''
+
+
+def test_file_names_in_shell_commands_are_never_run(tmp_path: Path):
+    """A params file and an output folder whose names hold `$(touch ...)`: every command gets the names
+    as they are (a stand-in for degtools records what it was given) and nothing is touched."""
+    hostile = tmp_path / "in$(touch PARAMS_RAN)"
+    hostile.mkdir()
+    params = hostile / "a$(touch FILE_RAN).yaml"
+    params.write_text(yaml.safe_dump({"dataset_name": "a", "target": "logFC"}))
+    out = tmp_path / "out$(touch OUT_RAN)"
+    fake = tmp_path / "fake_degtools.py"
+    fake.write_text(FAKE_DEGTOOLS)
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"params": str(hostile), "out": str(out),
+                                      "degtools": f"{sys.executable} {fake}"}))
+    command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(tmp_path), "--cores", "1",
+               "--configfile", str(config)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ran = [path / name for path in (tmp_path, hostile, out, Path.cwd())
+           for name in ("PARAMS_RAN", "FILE_RAN", "OUT_RAN") if (path / name).exists()]
+    assert ran == []
+    calls = [json.loads(line) for line in Path(f"{fake}.calls").read_text().splitlines()]
+    assert calls == [["report", "-f", str(params), "--out", str(out)], ["index", str(out)]]
+    assert (out / "a_logFC.html").is_file() and (out / "index.html").is_file()
