@@ -7,9 +7,7 @@ user selected); beside it, one on all features is the contrast.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from degtools.compare import ModelComparison, compare_models
@@ -17,7 +15,6 @@ from degtools.errors import ParamsError
 from degtools.guard import guard_independent
 from degtools.leakage import LeakageReport
 from degtools.models import DEFAULT_MODELS
-from degtools.numeric import finite_or_none
 from degtools.prepare import Design
 
 
@@ -149,47 +146,3 @@ def no_model_beats_the_baseline(comparison: ModelComparison, target: str, *, p_v
         f"{comparison.dummy_r2():.3f} (corrected resampled t-test p = {p_value:.2g}). There is no best model "
         "here; the models below are listed for completeness."
     )
-
-
-def leaderboard_entries(comparison: ModelComparison) -> list[dict[str, Any]]:
-    """JSON entries of one leaderboard: shaped like the ``models`` entries, plus features and the tests."""
-
-    finite = finite_or_none
-    versus = comparison.versus_best()
-    dummy = comparison.dummy_r2()
-    entries = []
-    for result in comparison.results:
-        cv = result.cv_summary()
-        p_value, same = versus[result.name]
-        entries.append(
-            {
-                "name": result.name,
-                "cv": {key: finite(value) for key, value in cv.items()},
-                "test": {key: finite(value) for key, value in result.test.items()},
-                "test_ci95": {
-                    key: [finite(low), finite(high)] for key, (low, high) in result.test_intervals.items()
-                },
-                "fit_seconds": round(result.fit_seconds, 4),
-                "cv_seconds": round(result.cv_seconds, 4),
-                "tuning_seconds": round(result.tuning_seconds, 4),
-                "tuned_settings": {key: _plain(value) for key, value in result.best_params.items()},
-                "features": list(comparison.features),
-                "gain_over_dummy_r2": finite(cv["r2_mean"] - dummy) if dummy is not None else None,
-                "p_vs_best": finite(p_value),
-                "indistinguishable_from_best": same,
-                "best": result.name == comparison.best_name,
-            }
-        )
-    return entries
-
-
-def _plain(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, (tuple, list)):
-        return [_plain(item) for item in value]
-    if value is None or isinstance(value, (int, float, str, bool)):
-        return value
-    return str(value)

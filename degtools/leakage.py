@@ -79,25 +79,6 @@ class FeatureAudit:
     identity_partners: tuple[str, ...] = ()
     relation_kinds: tuple[str, ...] = ()
 
-    def entry(self) -> dict:
-        """The JSON ``leakage`` entry (user's column names)."""
-        return {
-            "feature": self.label,
-            "relation": "; ".join(self.relations) if self.relations else "none found",
-            "relation_kinds": list(self.relation_kinds),
-            "partner": list(self.identity_partners),
-            "provenance": None if self.origin is None else {
-                "kind": self.origin.kind, "source": self.origin.source, "test": self.origin.test,
-                "computed_from": list(self.origin.computed_from), "measured": list(self.origin.measured)},
-            "strength": {
-                "r2_one_feature": _rounded(self.r2_one),
-                "r2_two_features": _rounded(self.r2_two),
-                "two_feature_partner": self.partner,
-                "spearman": _rounded(self.spearman),
-            },
-            "verdict": self.verdict,
-        }
-
 
 @dataclass
 class LeakageReport:
@@ -138,15 +119,7 @@ class LeakageReport:
         ]
         return pd.DataFrame(rows)
 
-    def entries(self) -> list[dict]:
-        """The JSON ``leakage`` list."""
-        return [audit.entry() for audit in self.features]
 
-
-def _rounded(value: float | None) -> float | None:
-    if value is None or not np.isfinite(value):
-        return None
-    return round(float(value), 4)
 
 
 @dataclass

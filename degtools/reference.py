@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 
 from degtools.compare import ModelComparison, compare_models
 from degtools.interpret import permutation_importances
 from degtools.io import DETable
-from degtools.numeric import finite_or_none
 from degtools.prepare import Design, prepare_design
 
 #: the models refitted when pathway or reference features are added (cheap, and one of them linear
@@ -62,24 +60,6 @@ class FeatureVariant:
                              "CV R² sd": summary["r2_sd"], "test R²": result.test["r2"]})
         return pd.DataFrame(rows)
 
-    def to_json(self) -> dict:
-        """Per-model R² without and with the extra features, and the top importances."""
-        def r2(comparison: ModelComparison) -> dict:
-            return {result.name: {"cv_r2": float(np.mean(result.cv_scores["r2"])),
-                                  "test_r2": float(result.test["r2"])} for result in comparison.results}
-
-        top = self.importances.head(20).to_dict("records")
-        entry = {
-            "features": list(self.extra_features),
-            "rows": len(self.design.X_train) + len(self.design.X_test),
-            "without": r2(self.base),
-            "with": r2(self.extended),
-            "importance": [{"feature": row["feature"], "importance": finite_or_none(row["importance"]),
-                            "sd": finite_or_none(row["sd"])} for row in top],
-        }
-        if self.alone is not None:
-            entry["alone"] = r2(self.alone)
-        return entry
 
 
 def compare_feature_variant(

@@ -12,14 +12,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from degtools.compare import ModelComparison
 from degtools.files import write_text_atomically
-from degtools.leaderboards import leaderboard_entries
+from degtools.leakage import LeakageReport
 from degtools.models import LARGE_TABLE_STRATEGY
 from degtools.naming import dataset_name_from_path
 from degtools.numeric import finite_or_none
 from degtools.provenance import package_versions
+from degtools.reference import FeatureVariant
 
 #: bump only with a documented, backwards-compatible change of the JSON fields.
 RESULTS_SCHEMA_VERSION = 1
@@ -41,6 +44,99 @@ def model_entries(comparison) -> list[dict[str, Any]]:
             }
         )
     return entries
+
+def _rounded(value: float | None) -> float | None:
+    """A measure rounded to 4 decimals for the JSON; None when it is not a finite number."""
+    number = finite_or_none(value)
+    return None if number is None else round(number, 4)
+
+
+def leakage_entries(report: LeakageReport) -> list[dict[str, Any]]:
+    """The JSON ``leakage`` list: one entry per audited feature (the user's column names)."""
+    entries = []
+    for audit in report.features:
+        origin = audit.origin
+        entries.append({
+            "feature": audit.label,
+            "relation": "; ".join(audit.relations) if audit.relations else "none found",
+            "relation_kinds": list(audit.relation_kinds),
+            "partner": list(audit.identity_partners),
+            "provenance": None if origin is None else {
+                "kind": origin.kind, "source": origin.source, "test": origin.test,
+                "computed_from": list(origin.computed_from), "measured": list(origin.measured)},
+            "strength": {
+                "r2_one_feature": _rounded(audit.r2_one),
+                "r2_two_features": _rounded(audit.r2_two),
+                "two_feature_partner": audit.partner,
+                "spearman": _rounded(audit.spearman),
+            },
+            "verdict": audit.verdict,
+        })
+    return entries
+
+
+def leaderboard_entries(comparison: ModelComparison) -> list[dict[str, Any]]:
+    """JSON entries of one leaderboard: shaped like the ``models`` entries, plus features and the tests."""
+
+    versus = comparison.versus_best()
+    dummy = comparison.dummy_r2()
+    entries = []
+    for result in comparison.results:
+        cv = result.cv_summary()
+        p_value, same = versus[result.name]
+        entries.append(
+            {
+                "name": result.name,
+                "cv": {key: finite_or_none(value) for key, value in cv.items()},
+                "test": {key: finite_or_none(value) for key, value in result.test.items()},
+                "test_ci95": {
+                    key: [finite_or_none(low), finite_or_none(high)] for key, (low, high) in result.test_intervals.items()
+                },
+                "fit_seconds": round(result.fit_seconds, 4),
+                "cv_seconds": round(result.cv_seconds, 4),
+                "tuning_seconds": round(result.tuning_seconds, 4),
+                "tuned_settings": {key: _plain(value) for key, value in result.best_params.items()},
+                "features": list(comparison.features),
+                "gain_over_dummy_r2": finite_or_none(cv["r2_mean"] - dummy) if dummy is not None else None,
+                "p_vs_best": finite_or_none(p_value),
+                "indistinguishable_from_best": same,
+                "best": result.name == comparison.best_name,
+            }
+        )
+    return entries
+
+
+def _plain(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)
+
+
+def variant_entry(variant: FeatureVariant) -> dict[str, Any]:
+    """The JSON of a refit with extra features (``pathway_features``, ``reference.models``)."""
+    def r2(comparison) -> dict:
+        return {result.name: {"cv_r2": float(np.mean(result.cv_scores["r2"])),
+                              "test_r2": float(result.test["r2"])} for result in comparison.results}
+
+    top = variant.importances.head(20).to_dict("records")
+    entry = {
+        "features": list(variant.extra_features),
+        "rows": len(variant.design.X_train) + len(variant.design.X_test),
+        "without": r2(variant.base),
+        "with": r2(variant.extended),
+        "importance": [{"feature": row["feature"], "importance": finite_or_none(row["importance"]),
+                        "sd": finite_or_none(row["sd"])} for row in top],
+    }
+    if variant.alone is not None:
+        entry["alone"] = r2(variant.alone)
+    return entry
+
 
 
 def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Mapping[str, float],
@@ -82,9 +178,9 @@ def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Ma
     if enrichment is not None:
         results["enrichment"] = enrichment.to_json()
     if pathway_variant is not None:
-        results["pathway_features"] = pathway_variant.to_json()
+        results["pathway_features"] = variant_entry(pathway_variant)
     if reference_join is not None:
-        results["reference"] = {**reference_join.to_json(), "models": reference_variant.to_json()}
+        results["reference"] = {**reference_join.to_json(), "models": variant_entry(reference_variant)}
     return results
 
 
@@ -94,7 +190,7 @@ def modelling_results(*, leakage=None, leaderboards=None, ranking=None, target_e
     if target_explanation is not None:
         fields["target_explanation"] = target_explanation
     if leakage is not None:
-        fields["leakage"] = leakage.entries()
+        fields["leakage"] = leakage_entries(leakage)
         fields["leakage_notes"] = list(leakage.notes)
     if leaderboards is not None:
         fields["leaderboards"] = {name: (leaderboard_entries(board) if board is not None else None)

@@ -16,7 +16,7 @@ from degtools import (
     prepare_design,
     read_de_table,
 )
-from degtools.leaderboards import leaderboard_entries
+from degtools.results import leaderboard_entries
 
 
 def test_two_leaderboards_show_what_leakage_buys(synthetic_table):

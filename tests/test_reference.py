@@ -14,6 +14,7 @@ from scipy import stats
 from degtools import read_de_table, validate_params
 from degtools.errors import InputError
 from degtools.reference import compare_feature_variant
+from degtools.results import variant_entry
 from degtools.studies import join_reference
 
 
@@ -43,7 +44,7 @@ def test_feature_variant_finds_an_informative_extra_feature(synthetic_table):
     assert summary.loc["own features + helpers", "CV R²"] > 0.9
     assert summary.loc["helpers only", "CV R²"] > 0.9
     assert variant.importances.iloc[0]["feature"] == "helper"
-    data = variant.to_json()
+    data = variant_entry(variant)
     assert data["with"]["LinearRegression"]["cv_r2"] > data["without"]["LinearRegression"]["cv_r2"]
     json.dumps(data, allow_nan=False)
 
