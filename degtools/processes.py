@@ -15,9 +15,10 @@ folders (shared results) whose owner, named in the folder's name, is gone.
 A single report (:func:`run_guard`) marks the processes it starts (the notebook kernel, and through
 it joblib's loky workers and resource trackers) with :data:`RUN_VARIABLE` in their environment, and
 starts a small guard process (this file run as a script) that waits for the report to end or die;
-then it kills every process still carrying the run's mark and removes the report's work folder.
-``kill -9`` of ``degtools report`` otherwise leaves the workers and trackers running: ipykernel
-ends the kernel itself within a second (it polls its parent), but not the kernel's children.
+then it kills every process still carrying the run's mark. ``kill -9`` of ``degtools report``
+otherwise leaves the workers and trackers running: ipykernel ends the kernel itself within a second
+(it polls its parent), but not the kernel's children. The killed report's work folder, named after
+its owner, is removed by the next report in that folder (:func:`remove_orphaned_work`).
 """
 
 from __future__ import annotations
@@ -264,20 +265,20 @@ _RUNS = iter(range(1, 1 << 62))
 
 
 @contextmanager
-def run_guard(work: Path):
+def run_guard():
     """Within the block, processes started from here carry this run's mark; none outlives the run.
 
     A guard process (own session, so a Ctrl-C at the terminal does not stop it) holds the read end
     of a pipe whose write end only this process has. When the block ends, or this process dies in
-    any way (``kill -9`` included), the pipe closes; the guard then kills the run's processes and
-    removes ``work``. Yields the run's mark.
+    any way (``kill -9`` included), the pipe closes; the guard then kills the run's processes.
+    Yields the run's mark.
     """
     pid = os.getpid()
     marker = f"{pid}-{process_start(pid)}-{next(_RUNS)}"
     read_end, write_end = os.pipe()
     environment = {name: value for name, value in os.environ.items() if name != RUN_VARIABLE}
     try:
-        guard = subprocess.Popen([sys.executable, "-I", __file__, marker, str(work)], stdin=read_end,
+        guard = subprocess.Popen([sys.executable, "-I", __file__, marker], stdin=read_end,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
                                  start_new_session=True)
     finally:
@@ -296,15 +297,13 @@ def run_guard(work: Path):
             guard.wait(timeout=GUARD_WAIT_SECONDS)
 
 
-def _guard(marker: str, work: str) -> None:
+def _guard(marker: str) -> None:
     """The guard process: wait for the end of standard input, then sweep the run (see :func:`run_guard`)."""
     with suppress(OSError):
         while os.read(0, 4096):
             pass
     kill_run(marker)
-    if work:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":  # the guard of :func:`run_guard` (run with -I: only the standard library)
-    _guard(sys.argv[1], sys.argv[2])
+    _guard(sys.argv[1])

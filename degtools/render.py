@@ -4,7 +4,7 @@ A failed run leaves the failed notebook and its log (the error, the failing cell
 kernel's own messages) beside the reports, and raises a one-line
 :class:`~degtools.errors.ReportError` typed by whose fault it was. The work folder is named after
 its owner (``.<stem>-<pid>-<start>-XXXXXXXX``): a run that was killed leaves one that the next run
-removes, and a guard process stops the kernel's workers when the run dies (:mod:`degtools.processes`).
+removes, and a guard process stops the kernel and its workers when the run dies (:mod:`degtools.processes`).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def render_report(
     processes.remove_orphaned_work(out_dir)  # left by runs that were killed
     work = processes.private_folder(out_dir, f".{stem}")
     try:
-        with processes.run_guard(work):
+        with processes.run_guard():
             _execute(notebook, work, stem, run_params={**params, "results_json": str(work / f"{stem}.json")},
                      failed_path=failed_path)
             page = export_html(work / f"{stem}.ipynb", with_code=with_code, title=f"degtools report: {stem}")
