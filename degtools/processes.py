@@ -157,9 +157,10 @@ def read_claims(folder: Path) -> list[Claim]:
 def remove_stale_work(out_dir: Path, claims_folder: Path) -> list[Path]:
     """Remove the work folders (``.<stem>-XXXXXXXX``) of claims whose owner is gone, and those claims.
 
-    Only folders made after the claim (by its owner) are removed; returns what was removed.
+    Only folders made after the claim (by its owner) are removed; so are the work folders named after
+    an owner that is gone (:func:`remove_orphaned_work`). Returns what was removed.
     """
-    removed = []
+    removed = remove_orphaned_work(out_dir)
     for stale in read_claims(claims_folder):
         if stale.owner_alive():
             continue

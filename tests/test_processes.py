@@ -129,3 +129,9 @@ def test_kill_9_of_a_report_leaves_no_process_and_the_next_run_removes_its_folde
         for pid in _marked(mark):  # only what this test started
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_batch_clean_up_also_removes_pid_named_work_folders(tmp_path: Path):
+    orphan = tmp_path / f".a_logFC-{_dead_pid()}-7-abcdefgh"
+    orphan.mkdir()
+    assert processes.remove_stale_work(tmp_path, tmp_path / "claims") == [orphan]
