@@ -242,9 +242,9 @@ def show_ora(enrichment, *, n: int = 10, plotted: int = 20) -> None:
         return
     display(markdown(
         "**Over-representation** among {up} up- and {down} down-regulated genes (adjusted p < {padj}, "
-        "|logFC| ≥ {lfc}); background: {background:,} tested genes with a symbol.",
+        "|logFC| ≥ {lfc}); background: {background:,} {rule}.",
         up=enrichment.list_sizes["up"], down=enrichment.list_sizes["down"], padj=enrichment.padj_threshold,
-        lfc=enrichment.lfc_threshold, background=enrichment.match.genes))
+        lfc=enrichment.lfc_threshold, background=enrichment.background["genes"], rule=enrichment.background["rule"]))
     display(html_table(enrichment.ora_table(n=n)))
     if not enrichment.ora_best().empty:
         plots.plot_enrichment_dots(enrichment.ora_best(n=plotted),

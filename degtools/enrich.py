@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
-from degtools.gene_level import gene_level, ranking_metric, regulated_genes
+from degtools.gene_level import gene_level, ora_background, ranking_metric, regulated_genes
 from degtools.genesets import GeneSets, MatchSummary, match_genes
 from degtools.io import DETable
 from degtools.numeric import benjamini_hochberg, finite_or_none
@@ -79,7 +79,8 @@ def over_representation(
 ) -> pd.DataFrame:
     """Hypergeometric over-representation of the up- and of the down-regulated genes, separately.
 
-    The background is every tested gene with a symbol (the index of ``genes``); each set is cut
+    The background is the tested genes (:func:`~degtools.gene_level.ora_background`: a present
+    adjusted p-value, so genes removed by DESeq2's independent filtering are not in it); each set is cut
     down to that background and tested if it then has ``min_size`` to ``max_size`` genes. The
     p-value is P(X >= overlap) from ``gseapy.enrich``; sets without any overlap get p = 1, and the
     FDR is Benjamini-Hochberg over all tested sets of one direction.
@@ -93,9 +94,10 @@ def over_representation(
     """
     import gseapy
 
-    background = set(genes.index)
+    background = set(ora_background(genes)[0])
     sets = _restricted_sets(gene_sets, background, min_size=min_size, max_size=max_size)
     lists = regulated_genes(genes, padj_threshold=padj_threshold, lfc_threshold=lfc_threshold)
+    lists = {direction: [gene for gene in members if gene in background] for direction, members in lists.items()}
     frames = []
     for direction, gene_list in lists.items():
         frame = pd.DataFrame(
@@ -238,6 +240,8 @@ class Enrichment:
     lfc_threshold: float
     list_sizes: dict[str, int] = field(default_factory=dict)
     gsea_method: str = "permutation"
+    #: the ORA background: ``genes`` (how many) and ``rule`` (which genes, as a sentence).
+    background: dict[str, Any] = field(default_factory=lambda: {"genes": 0, "rule": ""})
 
     @property
     def _resolution(self) -> int | None:
@@ -308,7 +312,8 @@ class Enrichment:
             ("ranking metric (GSEA)", self.ranking),
             (
                 "ORA",
-                f"hypergeometric P(X >= overlap), gseapy.enrich; background = tested genes with a symbol; "
+                f"hypergeometric P(X >= overlap), gseapy.enrich; background = {self.background['genes']:,} "
+                f"{self.background['rule']}; "
                 f"up: adjusted p < {self.padj_threshold} and logFC >= {self.lfc_threshold}; down: adjusted "
                 f"p < {self.padj_threshold} and logFC <= -{self.lfc_threshold}; BH FDR per direction; "
                 f"sets with {ORA_MIN_SET_SIZE} to {MAX_SET_SIZE} genes in the background",
@@ -374,6 +379,8 @@ class Enrichment:
             "matched_genes": self.match.matched,
             "tested_genes": self.match.genes,
             "ran": self.ran,
+            "reason": self.match.reason(),
+            "background": dict(self.background),
             "ranking_metric": self.ranking,
             "permutations": self.permutations,
             "gsea_method": self.gsea_method,
@@ -412,6 +419,9 @@ def run_enrichment(
     ora = pd.DataFrame(columns=ORA_COLUMNS)
     gsea = pd.DataFrame(columns=GSEA_COLUMNS)
     lists = {"up": 0, "down": 0}
+    universe, rule = ora_background(genes)
+    if match.clusters == 1:
+        rule += " (Seurat FindAllMarkers lists only the genes that passed its filters for the cluster)"
     if match.usable:
         lists = {
             direction: len(members)
@@ -436,4 +446,5 @@ def run_enrichment(
         lfc_threshold=lfc_threshold,
         list_sizes=lists,
         gsea_method=gsea.attrs.get("method", "permutation"),
+        background={"genes": len(universe), "rule": rule},
     )

@@ -122,3 +122,22 @@ def regulated_genes(
     change = genes["logFC"] if "logFC" in genes else genes["metric"]
     state = call_regulation(change, passed, lfc_threshold=lfc_threshold)
     return {UP: sorted(genes.index[state == UP]), DOWN: sorted(genes.index[state == DOWN])}
+
+
+def ora_background(genes: pd.DataFrame) -> tuple[list[str], str]:
+    """The genes an over-representation test draws from: those that were tested, and the rule as a sentence.
+
+    A gene counts as tested when its adjusted p-value is present (DESeq2's independent filtering and
+    outlier removal leave it missing: those genes could never have been on the up/down lists); tables
+    without adjusted p-values use the raw p-value the same way, tables without either every gene.
+    ``genes`` is a :func:`gene_level` frame; the returned list is sorted.
+    """
+    for column, label in (("padj", "an adjusted p-value"), ("pvalue", "a p-value")):
+        if column in genes and genes[column].notna().any():
+            tested = genes[column].notna()
+            left_out = int((~tested).sum())
+            rule = f"genes with a name and {label} (tested)"
+            if left_out:
+                rule += f"; {left_out:,} without one (e.g. removed by independent filtering) are left out"
+            return sorted(genes.index[tested]), rule
+    return sorted(genes.index), "every gene with a name and a ranking value (the table has no p-values)"

@@ -11,6 +11,14 @@ folder, naming itself (pid and start time, so that a reused pid is not mistaken 
 report and the time it started. The batch reads claims to enforce its time limit and to say what
 it stopped; the next run removes the work folders of claims whose owner is gone, and the private
 folders (shared results) whose owner, named in the folder's name, is gone.
+
+A single report (:func:`run_guard`) marks the processes it starts (the notebook kernel, and through
+it joblib's loky workers and resource trackers) with :data:`RUN_VARIABLE` in their environment, and
+starts a small guard process (this file run as a script) that waits for the report to end or die;
+then it kills every process still carrying the run's mark. ``kill -9`` of ``degtools report``
+otherwise leaves the workers and trackers running: ipykernel ends the kernel itself within a second
+(it polls its parent), but not the kernel's children. The killed report's work folder, named after
+its owner, is removed by the next report in that folder (:func:`remove_orphaned_work`).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -36,6 +45,12 @@ TIME_UP = threading.Event()
 
 #: the random part of a work folder made by ``tempfile.mkdtemp``.
 _MKDTEMP_SUFFIX = r"[a-z0-9_]{8}"
+
+#: environment variable that marks every process started for one report (see :func:`run_guard`).
+RUN_VARIABLE = "DEGTOOLS_REPORT_RUN"
+
+#: how long a report waits for its guard to sweep after a normal end (it takes milliseconds).
+GUARD_WAIT_SECONDS = 10
 
 
 def process_start(pid: int) -> str:
@@ -142,9 +157,10 @@ def read_claims(folder: Path) -> list[Claim]:
 def remove_stale_work(out_dir: Path, claims_folder: Path) -> list[Path]:
     """Remove the work folders (``.<stem>-XXXXXXXX``) of claims whose owner is gone, and those claims.
 
-    Only folders made after the claim (by its owner) are removed; returns what was removed.
+    Only folders made after the claim (by its owner) are removed; so are the work folders named after
+    an owner that is gone (:func:`remove_orphaned_work`). Returns what was removed.
     """
-    removed = []
+    removed = remove_orphaned_work(out_dir)
     for stale in read_claims(claims_folder):
         if stale.owner_alive():
             continue
@@ -202,3 +218,93 @@ def time_limit(seconds: float | None):
         yield TIME_UP
     finally:
         timer.cancel()
+
+
+def remove_orphaned_work(out_dir: Path) -> list[Path]:
+    """Remove the work folders ``.<stem>-<pid>-<start>-XXXXXXXX`` in ``out_dir`` whose owner is gone.
+
+    A report names its work folder with :func:`private_folder` (prefix ``.<stem>``), so a report killed
+    before it could clean up leaves a folder the next run in the same output folder recognises.
+    """
+    pattern = re.compile(rf"\..+-(\d+)-(\d*)-{_MKDTEMP_SUFFIX}")
+    removed = []
+    for folder in Path(out_dir).glob(".*-*"):
+        found = pattern.fullmatch(folder.name)
+        if found and folder.is_dir() and not is_alive(int(found[1]), found[2]):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def processes_of_run(marker: str) -> list[int]:
+    """The processes (of this user) whose environment carries ``RUN_VARIABLE=marker``, this one excepted."""
+    needle = f"{RUN_VARIABLE}={marker}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/environ"):
+        with suppress(OSError, ValueError):
+            if needle in entry.read_bytes().split(b"\0") and int(entry.parent.name) != os.getpid():
+                found.append(int(entry.parent.name))
+    return found
+
+
+def kill_run(marker: str, *, rounds: int = 20) -> int:
+    """SIGKILL every process of run ``marker`` (again, until none is left or ``rounds`` passes); returns how many."""
+    killed: set[int] = set()
+    for _ in range(rounds):
+        left = processes_of_run(marker)
+        if not left:
+            break
+        for pid in left:
+            with suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+        time.sleep(0.05)
+    return len(killed)
+
+
+_RUNS = iter(range(1, 1 << 62))
+
+
+@contextmanager
+def run_guard():
+    """Within the block, processes started from here carry this run's mark; none outlives the run.
+
+    A guard process (own session, so a Ctrl-C at the terminal does not stop it) holds the read end
+    of a pipe whose write end only this process has. When the block ends, or this process dies in
+    any way (``kill -9`` included), the pipe closes; the guard then kills the run's processes.
+    Yields the run's mark.
+    """
+    pid = os.getpid()
+    marker = f"{pid}-{process_start(pid)}-{next(_RUNS)}"
+    read_end, write_end = os.pipe()
+    environment = {name: value for name, value in os.environ.items() if name != RUN_VARIABLE}
+    try:
+        guard = subprocess.Popen([sys.executable, "-I", __file__, marker], stdin=read_end,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
+                                 start_new_session=True)
+    finally:
+        os.close(read_end)
+    previous = os.environ.get(RUN_VARIABLE)
+    os.environ[RUN_VARIABLE] = marker
+    try:
+        yield marker
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_VARIABLE, None)
+        else:
+            os.environ[RUN_VARIABLE] = previous
+        os.close(write_end)
+        with suppress(subprocess.TimeoutExpired):
+            guard.wait(timeout=GUARD_WAIT_SECONDS)
+
+
+def _guard(marker: str) -> None:
+    """The guard process: wait for the end of standard input, then sweep the run (see :func:`run_guard`)."""
+    with suppress(OSError):
+        while os.read(0, 4096):
+            pass
+    kill_run(marker)
+
+
+if __name__ == "__main__":  # the guard of :func:`run_guard` (run with -I: only the standard library)
+    _guard(sys.argv[1])

@@ -1,19 +1,23 @@
 """Run the analysis notebook with papermill and turn it into a self-contained HTML report.
 
-A failed run leaves the failed notebook and its log beside the reports, and raises a one-line
-:class:`~degtools.errors.ReportError` typed by whose fault it was.
+A failed run leaves the failed notebook and its log (the error, the failing cell's traceback, the
+kernel's own messages) beside the reports, and raises a one-line
+:class:`~degtools.errors.ReportError` typed by whose fault it was. The work folder is named after
+its owner (``.<stem>-<pid>-<start>-XXXXXXXX``): a run that was killed leaves one that the next run
+removes, and a guard process stops the kernel and its workers when the run dies (:mod:`degtools.processes`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from degtools import processes
 from degtools.errors import ParamsError, ReportError, ReportInputError
 from degtools.naming import report_stem
 from degtools.params import PATH_PARAMETERS, validate_params
@@ -72,6 +76,40 @@ def _notebook_error(error, *, notebook: Path, log: Path) -> ReportError:
     return kind(line, notebook=notebook, log=log, ename=error.ename)
 
 
+#: seconds a notebook kernel may take to start and answer before the report gives up (papermill: 60).
+KERNEL_START_TIMEOUT = 30
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _write_failure_log(path: Path, line: str, details: str, kernel_log: Path) -> None:
+    """``<stem>.failed.log``: the one-line error, the details (the failing cell's traceback), the kernel's stderr."""
+    try:
+        kernel_messages = kernel_log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        kernel_messages = ""
+    text = f"{line}\n\n{_ANSI.sub('', details).rstrip()}\n"
+    if kernel_messages.strip():
+        text += f"\n--- the notebook kernel's own messages ---\n{kernel_messages}"
+    path.write_text(text, encoding="utf-8")
+
+
+def _cell_details(error) -> str:
+    """The failing cell's number, source and traceback, from a ``PapermillExecutionError``."""
+    traceback = "\n".join(str(part) for part in (getattr(error, "traceback", None) or []))
+    return (f"--- the failing cell [{getattr(error, 'exec_count', '?')}] ---\n{getattr(error, 'source', '')}\n\n"
+            f"--- its traceback ---\n{traceback}")
+
+
+def _kernel_start_error(error: BaseException, *, log: Path) -> ReportInputError:
+    """The one-line error for a notebook kernel that did not start (or answer) in time."""
+    reason = (str(error).strip().splitlines() or [""])[0] or type(error).__name__
+    return ReportInputError(
+        f"the notebook kernel could not start ({type(error).__name__}: {reason}); it talks to degtools over "
+        "TCP on 127.0.0.1, so check that the loopback interface is up (ip link set lo up) and that ipykernel "
+        f"is installed in this Python ({sys.executable}). Details: {log}", log=log)
+
+
 def render_report(
     values: dict[str, Any],
     *,
@@ -90,10 +128,9 @@ def render_report(
     ParamsError, InputError
         Bad parameters or input, before anything runs.
     ReportError
-        If a notebook cell failed.
+        If a notebook cell failed, or the notebook kernel did not start (a ``ReportInputError``: the
+        environment is the user's to fix).
     """
-    import papermill
-
     params = validate_params(values)
     for name in PATH_PARAMETERS:  # the notebook runs in its own folder: give it absolute paths
         if params.get(name):
@@ -108,33 +145,52 @@ def render_report(
     stem = report_stem(params)
     html_path, json_path = out_dir / f"{stem}.html", out_dir / f"{stem}.json"
     failed_path = out_dir / f"{stem}.failed.ipynb"
-    work = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
+    processes.remove_orphaned_work(out_dir)  # left by runs that were killed
+    work = processes.private_folder(out_dir, f".{stem}")
     try:
-        executed = work / f"{stem}.ipynb"
-        run_params = {**params, "results_json": str(work / f"{stem}.json")}
-        log_path = work / f"{stem}.log"
-        try:
-            with _stderr_to(log_path):
-                papermill.execute_notebook(
-                    str(notebook), str(executed), parameters=run_params, kernel_name="python3",
-                    cwd=str(notebook.parent), progress_bar=False, log_output=False,
-                    # write the notebook once at the end (or on a failure), not twice per cell: those
-                    # ~90 serialisations of a notebook full of figures cost ~2 s of each report.
-                    request_save_on_cell_execute=False,
-                )
-        except papermill.PapermillExecutionError as error:
-            shutil.copyfile(executed, failed_path)
-            shutil.copyfile(log_path, failed_path.with_suffix(".log"))
-            raise _notebook_error(error, notebook=failed_path, log=failed_path.with_suffix(".log")) from None
-        if not (work / f"{stem}.json").is_file():
-            raise ReportError(f"the notebook {notebook.name} ran but wrote no results JSON; is it degtools' own "
-                              "analysis notebook?")
-        page = export_html(executed, with_code=with_code, title=f"degtools report: {stem}")
-        (work / f"{stem}.html").write_text(page, encoding="utf-8")
-        os.replace(work / f"{stem}.html", html_path)
-        os.replace(work / f"{stem}.json", json_path)
-        failed_path.unlink(missing_ok=True)
-        failed_path.with_suffix(".log").unlink(missing_ok=True)
+        with processes.run_guard():
+            _execute(notebook, work, stem, run_params={**params, "results_json": str(work / f"{stem}.json")},
+                     failed_path=failed_path)
+            page = export_html(work / f"{stem}.ipynb", with_code=with_code, title=f"degtools report: {stem}")
+            (work / f"{stem}.html").write_text(page, encoding="utf-8")
+            os.replace(work / f"{stem}.html", html_path)
+            os.replace(work / f"{stem}.json", json_path)
+            failed_path.unlink(missing_ok=True)
+            failed_path.with_suffix(".log").unlink(missing_ok=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return html_path, json_path
+
+
+def _execute(notebook: Path, work: Path, stem: str, *, run_params: dict[str, Any], failed_path: Path) -> None:
+    """Run the notebook into ``work``; on a failure keep the failed notebook and log and raise one line."""
+    import papermill
+
+    executed, log_path = work / f"{stem}.ipynb", work / f"{stem}.log"
+    failed_log = failed_path.with_suffix(".log")
+    started: list[int] = []
+    try:
+        with _stderr_to(log_path):
+            papermill.execute_notebook(
+                str(notebook), str(executed), parameters=run_params, kernel_name="python3",
+                cwd=str(notebook.parent), progress_bar=False, log_output=False,
+                # write the notebook once at the end (or on a failure), not twice per cell: those
+                # ~90 serialisations of a notebook full of figures cost ~2 s of each report.
+                request_save_on_cell_execute=False,
+                start_timeout=KERNEL_START_TIMEOUT,
+                on_cell_start=lambda cell, cell_index, **_: started.append(cell_index),
+            )
+    except papermill.PapermillExecutionError as error:
+        line = _notebook_error(error, notebook=failed_path, log=failed_log)
+        shutil.copyfile(executed, failed_path)
+        _write_failure_log(failed_log, str(line), _cell_details(error), log_path)
+        raise line from None
+    except Exception as error:
+        if started or processes.TIME_UP.is_set():  # the kernel ran: not a start-up problem
+            raise
+        line = _kernel_start_error(error, log=failed_log)
+        _write_failure_log(failed_log, str(line), f"{type(error).__name__}: {error}", log_path)
+        raise line from None
+    if not (work / f"{stem}.json").is_file():
+        raise ReportError(f"the notebook {notebook.name} ran but wrote no results JSON; is it degtools' own "
+                          "analysis notebook?")

@@ -252,3 +252,44 @@ def test_gsea_follows_a_batch_workers_thread_cap(monkeypatch):
     result = enrich.preranked_gsea(ranked, sets, permutations=100, threads=2, min_size=5)
     assert seen["threads"] == 1
     assert result.set_index("set").loc["A", "direction"] == "up"
+
+
+# --- the ORA background: genes that were tested -----------------------------------------------------------
+
+
+def test_airway_ora_background_is_the_tested_genes_checked_against_scipy():
+    """DESeq2's independent filtering leaves padj missing for 2,746 airway genes: they are not in the background."""
+    raw = pd.read_csv(SHARED_TABLES["airway"]).dropna(subset=["symbol"])
+    raw["_strength"] = raw["stat"].abs()
+    raw = raw.sort_values(["_strength", "ensgene"], ascending=[False, True], kind="stable")
+    genes = raw.drop_duplicates("symbol").set_index("symbol")
+    tested = genes.loc[genes["padj"].notna()]
+    assert len(genes) == 17200 and len(tested) == 17200 - 2746
+    hallmark = genesets.read_gmt("")
+    result = enrich.run_enrichment(read_de_table(SHARED_TABLES["airway"]), hallmark, permutations=100)
+    assert result.ran
+    data = result.to_json()
+    assert data["background"]["genes"] == len(tested)
+    assert "2,746 without one" in data["background"]["rule"]
+    assert f"background = {len(tested):,} genes with a name and an adjusted p-value" in dict(
+        result.methods_rows())["ORA"]
+    lists = {
+        "up": set(tested.index[(tested["padj"] < 0.05) & (tested["log2FoldChange"] >= 1)]),
+        "down": set(tested.index[(tested["padj"] < 0.05) & (tested["log2FoldChange"] <= -1)]),
+    }
+    assert result.list_sizes == {direction: len(members) for direction, members in lists.items()}
+    ora = result.ora.set_index(["direction", "set"])
+    universe = set(tested.index)
+    checked = 0
+    for direction, listed in lists.items():
+        for name, members in hallmark.sets.items():
+            in_background = set(members) & universe
+            if not enrich.ORA_MIN_SET_SIZE <= len(in_background) <= enrich.MAX_SET_SIZE:
+                continue
+            overlap = len(in_background & listed)
+            expected = stats.hypergeom.sf(overlap - 1, len(universe), len(in_background), len(listed))
+            row = ora.loc[(direction, name)]
+            assert row["size"] == len(in_background) and row["overlap"] == overlap, name
+            assert row["pvalue"] == pytest.approx(expected if overlap else 1.0, rel=1e-9), name
+            checked += 1
+    assert checked == 2 * len(hallmark.sets)

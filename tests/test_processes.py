@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -9,6 +10,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from degtools import processes
 
@@ -76,3 +79,72 @@ def test_time_limit_stops_the_children_only(tmp_path: Path):
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
     assert not processes.is_alive(_dead_pid())
+
+
+# --- a single report: pid-named work folders and nothing left after kill -9 ------------------------------
+
+
+def test_orphaned_report_work_folders_are_removed_by_the_next_run(tmp_path: Path):
+    mine = processes.private_folder(tmp_path, ".GSE1_logFC")
+    assert mine.name.startswith(f".GSE1_logFC-{os.getpid()}-")
+    orphan = tmp_path / f".my-data_B-{_dead_pid()}-123-abcdefgh"
+    orphan.mkdir()
+    unrelated = [tmp_path / ".x_logFC-abcdefgh", tmp_path / ".degtools-batch", tmp_path / "r-1-2-abcdefgh"]
+    for folder in unrelated:
+        folder.mkdir()
+    assert processes.remove_orphaned_work(tmp_path) == [orphan]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name] + [p.name for p in unrelated])
+
+
+def _marked(mark: str) -> dict[int, str]:
+    """Processes whose environment holds ``DEGTOOLS_TEST_MARK=mark``, with their command lines."""
+    found = {}
+    for entry in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"DEGTOOLS_TEST_MARK={mark}".encode() in entry.read_bytes().split(b"\0"):
+                found[int(entry.parent.name)] = (entry.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_a_report_leaves_no_process_and_the_next_run_removes_its_folder(tmp_path: Path, demo_slice: Path):
+    import signal
+    import uuid
+
+    mark, out = uuid.uuid4().hex, tmp_path / "out"
+    env = {**os.environ, "DEGTOOLS_TEST_MARK": mark, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("DEGTOOLS_N_JOBS", None)  # two loky workers: what used to outlive the report
+    report = subprocess.Popen(
+        [sys.executable, "-m", "degtools.cli", "report", "--input", str(demo_slice), "--target", "logFC",
+         "--out", str(out), "-p", "max_rows", "200"], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and not any("loky" in cmd for cmd in _marked(mark).values()):
+            assert report.poll() is None, "the report ended before its models ran"
+            time.sleep(0.5)
+        running = _marked(mark)
+        assert any("ipykernel" in cmd for cmd in running.values()), running
+        assert any("loky" in cmd for cmd in running.values()), running
+        assert [p.name for p in out.glob(f".*-{report.pid}-*")]  # the work folder names its owner
+        os.kill(report.pid, signal.SIGKILL)
+        report.wait()
+        deadline = time.time() + 10
+        while time.time() < deadline and _marked(mark):
+            time.sleep(0.25)
+        assert _marked(mark) == {}  # kernel, loky workers, resource trackers, and the guard itself
+        left = list(out.glob(f".*-{report.pid}-*"))
+        assert left and processes.remove_orphaned_work(out) == left  # what the next run does first
+        assert list(out.glob(".*")) == []
+    finally:
+        for pid in _marked(mark):  # only what this test started
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_batch_clean_up_also_removes_pid_named_work_folders(tmp_path: Path):
+    orphan = tmp_path / f".a_logFC-{_dead_pid()}-7-abcdefgh"
+    orphan.mkdir()
+    assert processes.remove_stale_work(tmp_path, tmp_path / "claims") == [orphan]
