@@ -20,7 +20,7 @@ from degtools.errors import InputError
 from degtools.gene_level import gene_level, ora_background, ranking_metric, regulated_genes
 from degtools.genesets import GeneSets, MatchSummary, match_genes
 from degtools.io import DETable
-from degtools.numeric import benjamini_hochberg, finite_or_none
+from degtools.numeric import benjamini_hochberg
 from degtools.resources import job_cap
 
 #: ORA tests a set when this many to :data:`MAX_SET_SIZE` of its genes are in the background.
@@ -244,7 +244,7 @@ class Enrichment:
     background: dict[str, Any] = field(default_factory=lambda: {"genes": 0, "rule": ""})
 
     @property
-    def _resolution(self) -> int | None:
+    def resolution(self) -> int | None:
         """Permutations behind the GSEA p-values (``None`` for multilevel p-values, which have no floor)."""
         return self.permutations if self.gsea_method == "permutation" else None
 
@@ -292,8 +292,8 @@ class Enrichment:
                 "genes in set": shown["size"],
                 "leading edge": shown["overlap"],
                 "NES": shown["nes"].round(2),
-                "p-value": [format_pvalue(p, permutations=self._resolution) for p in shown["pvalue"]],
-                "FDR": [format_pvalue(p, permutations=self._resolution) for p in shown["fdr"]],
+                "p-value": [format_pvalue(p, permutations=self.resolution) for p in shown["pvalue"]],
+                "FDR": [format_pvalue(p, permutations=self.resolution) for p in shown["fdr"]],
             }
         ).reset_index(drop=True)
 
@@ -341,54 +341,6 @@ class Enrichment:
             rows.append(("gene sets: attribution", info["attribution"]))
         return rows
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON ``enrichment`` field."""
-        info = self.gene_sets.describe()
-
-        def entries(frame: pd.DataFrame, *, permutation: bool) -> list[dict[str, Any]]:
-            rows = []
-            for record in frame.to_dict("records"):
-                entry = {
-                    "set": record["set"],
-                    "direction": record["direction"],
-                    "size": int(record["size"]),
-                    "overlap": int(record["overlap"]),
-                }
-                if permutation:
-                    entry["nes"] = finite_or_none(record["nes"])
-                pvalue, fdr = finite_or_none(record["pvalue"]), finite_or_none(record["fdr"])
-                if permutation and self._resolution:
-                    # a permutation p (or q) of 0 only says "below 1/permutations": report that bound.
-                    entry["pvalue_below_resolution"] = pvalue is not None and pvalue <= 0
-                    entry["fdr_below_resolution"] = fdr is not None and fdr <= 0
-                    if pvalue is not None and pvalue <= 0:
-                        pvalue = 1 / self.permutations
-                    if fdr is not None and fdr <= 0:
-                        fdr = 1 / self.permutations
-                entry["pvalue"], entry["fdr"] = pvalue, fdr
-                rows.append(entry)
-            return rows
-
-        return {
-            "gene_sets": {
-                "name": info["name"],
-                "sha256": info["sha256"],
-                "sets": info["sets"],
-                "attribution": info["attribution"],
-            },
-            "matched_genes": self.match.matched,
-            "tested_genes": self.match.genes,
-            "ran": self.ran,
-            "reason": self.match.reason(),
-            "background": dict(self.background),
-            "ranking_metric": self.ranking,
-            "permutations": self.permutations,
-            "gsea_method": self.gsea_method,
-            "list_sizes": dict(self.list_sizes),
-            # sets without any gene in the list (p = 1) are left out; their p-values still count in the FDR
-            "ora": entries(self.ora.loc[self.ora["overlap"] > 0], permutation=False) if self.ran else [],
-            "gsea": entries(self.gsea, permutation=True) if self.ran else [],
-        }
 
 
 def _shorten(text: str, *, limit: int = 12) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from degtools.compare import ModelComparison
+from degtools.enrich import Enrichment
 from degtools.files import write_text_atomically
 from degtools.leakage import LeakageReport
 from degtools.models import LARGE_TABLE_STRATEGY
@@ -139,6 +140,56 @@ def variant_entry(variant: FeatureVariant) -> dict[str, Any]:
 
 
 
+def enrichment_json(enrichment: Enrichment) -> dict[str, Any]:
+    """The JSON ``enrichment`` field."""
+    info = enrichment.gene_sets.describe()
+
+    def entries(frame: pd.DataFrame, *, permutation: bool) -> list[dict[str, Any]]:
+        rows = []
+        for record in frame.to_dict("records"):
+            entry = {
+                "set": record["set"],
+                "direction": record["direction"],
+                "size": int(record["size"]),
+                "overlap": int(record["overlap"]),
+            }
+            if permutation:
+                entry["nes"] = finite_or_none(record["nes"])
+            pvalue, fdr = finite_or_none(record["pvalue"]), finite_or_none(record["fdr"])
+            if permutation and enrichment.resolution:
+                # a permutation p (or q) of 0 only says "below 1/permutations": report that bound.
+                entry["pvalue_below_resolution"] = pvalue is not None and pvalue <= 0
+                entry["fdr_below_resolution"] = fdr is not None and fdr <= 0
+                if pvalue is not None and pvalue <= 0:
+                    pvalue = 1 / enrichment.permutations
+                if fdr is not None and fdr <= 0:
+                    fdr = 1 / enrichment.permutations
+            entry["pvalue"], entry["fdr"] = pvalue, fdr
+            rows.append(entry)
+        return rows
+
+    return {
+        "gene_sets": {
+            "name": info["name"],
+            "sha256": info["sha256"],
+            "sets": info["sets"],
+            "attribution": info["attribution"],
+        },
+        "matched_genes": enrichment.match.matched,
+        "tested_genes": enrichment.match.genes,
+        "ran": enrichment.ran,
+        "reason": enrichment.match.reason(),
+        "background": dict(enrichment.background),
+        "ranking_metric": enrichment.ranking,
+        "permutations": enrichment.permutations,
+        "gsea_method": enrichment.gsea_method,
+        "list_sizes": dict(enrichment.list_sizes),
+        # sets without any gene in the list (p = 1) are left out; their p-values still count in the FDR
+        "ora": entries(enrichment.ora.loc[enrichment.ora["overlap"] > 0], permutation=False) if enrichment.ran else [],
+        "gsea": entries(enrichment.gsea, permutation=True) if enrichment.ran else [],
+    }
+
+
 def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Mapping[str, float],
                   reused: Iterable[str] = (), leakage=None, ranking=None, target_explanation=None,
                   enrichment=None, pathway_variant=None, reference_join=None,
@@ -176,7 +227,7 @@ def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Ma
     results.update(modelling_results(leakage=leakage, leaderboards=leaderboards, ranking=ranking,
                                      target_explanation=target_explanation))
     if enrichment is not None:
-        results["enrichment"] = enrichment.to_json()
+        results["enrichment"] = enrichment_json(enrichment)
     if pathway_variant is not None:
         results["pathway_features"] = variant_entry(pathway_variant)
     if reference_join is not None:

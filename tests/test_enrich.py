@@ -13,6 +13,7 @@ from scipy import stats
 
 from degtools import enrich, genesets, read_de_table
 from degtools.gene_level import gene_level, regulated_genes
+from degtools.results import enrichment_json
 
 GO_BP = DATA / "enrichr.GO_Biological_Process_2021.gmt"
 
@@ -143,7 +144,7 @@ def test_gse15852_hallmark_results_look_like_biology(gse15852_enrichment):
 def test_enrichment_json_fields(gse15852_enrichment):
     import hashlib
 
-    data = gse15852_enrichment.to_json()
+    data = enrichment_json(gse15852_enrichment)
     assert data["gene_sets"]["name"] == "h.all.v2023.1.Hs.symbols"
     gmt_path = gse15852_enrichment.gene_sets.path
     assert data["gene_sets"]["sha256"] == hashlib.sha256(gmt_path.read_bytes()).hexdigest()
@@ -184,7 +185,7 @@ def test_tables_without_human_symbols_say_how_many_matched(name, rows):
     sentence = result.match.sentence()
     assert f"0 of {rows:,} IDs matched any Hallmark gene" in sentence
     assert "id_map" in sentence and "gene_sets" in sentence
-    data = result.to_json()
+    data = enrichment_json(result)
     assert data["ran"] is False and data["ora"] == [] and data["gsea"] == [] and data["matched_genes"] == 0
 
 
@@ -227,7 +228,7 @@ def test_a_table_without_symbols_matches_a_gmt_of_its_own_ids(tmp_path):
 
 
 def test_ora_json_lists_only_sets_with_an_overlap(gse15852_enrichment):
-    entries = gse15852_enrichment.to_json()["ora"]
+    entries = enrichment_json(gse15852_enrichment)["ora"]
     assert entries and all(entry["overlap"] > 0 for entry in entries)
     assert len(entries) == int((gse15852_enrichment.ora["overlap"] > 0).sum())
 
@@ -268,7 +269,7 @@ def test_airway_ora_background_is_the_tested_genes_checked_against_scipy():
     hallmark = genesets.read_gmt("")
     result = enrich.run_enrichment(read_de_table(SHARED_TABLES["airway"]), hallmark, permutations=100)
     assert result.ran
-    data = result.to_json()
+    data = enrichment_json(result)
     assert data["background"]["genes"] == len(tested)
     assert "2,746 without one" in data["background"]["rule"]
     assert f"background = {len(tested):,} genes with a name and an adjusted p-value" in dict(
