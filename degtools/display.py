@@ -328,3 +328,31 @@ def show_headline(headline, *, update: bool = False) -> None:
         display(HTML(headline_html(headline)), display_id=HEADLINE_DISPLAY_ID, update=True)
     else:
         display(HTML(headline_html(headline)))
+
+
+def _gene_list_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    shown = frame.reset_index(names="ID")
+    return pd.DataFrame({"ID": shown["ID"], "symbol": shown["symbol"], f"observed {label}": shown["observed"],
+                         f"predicted {label}": shown["predicted"], "residual": shown["residual"],
+                         "why": shown["reason"]})
+
+
+def show_surprising_genes(surprising, *, label: str, n: int = 10) -> None:
+    """The study-specific genes (to follow up), the generic responders, and the ORA of the study-specific ones."""
+    show_notes(surprising.notes)
+    display(markdown("**Study-specific genes:** change much more than {predictors} predict (out-of-sample "
+                     "predictions of {model}); the ones to follow up.", predictors=surprising.predictors,
+                     model=surprising.model))
+    display(html_table(_gene_list_table(surprising.study_specific, label)) if len(surprising.study_specific)
+            else markdown("No gene departs that far from its prediction."))
+    display(markdown("**Generic responders:** large changes that {predictors} predict well.",
+                     predictors=surprising.predictors))
+    display(html_table(_gene_list_table(surprising.generic, label)) if len(surprising.generic)
+            else markdown("No large change is predicted that well."))
+    ora = surprising.ora
+    if ora is not None and (ora["overlap"] > 0).any():
+        tested = ora.loc[ora["overlap"] > 0].head(n)
+        display(markdown("**Gene sets over-represented among the study-specific genes:**"))
+        display(html_table(pd.DataFrame({"gene set": tested["set"], "genes in set": tested["size"],
+                                         "overlap": tested["overlap"], "p-value": tested["pvalue"],
+                                         "FDR": tested["fdr"], "genes": tested["genes"]})))

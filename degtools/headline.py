@@ -147,7 +147,10 @@ def _themes_sentence(enrichment) -> str | None:
         named = []
         for _, hit in hits.head(THEMES_SHOWN).iterrows():
             detail = f"NES {hit['nes']:.2f}, " if "nes" in hit and pd.notna(hit.get("nes")) else ""
-            named.append(f"{hit['set']} ({hit['direction']}, {detail}FDR {format_pvalue(hit['fdr'])})")
+            resolution = getattr(enrichment, "permutations", None) if method == "preranked GSEA" and \
+                getattr(enrichment, "gsea_method", "permutation") == "permutation" else None
+            fdr = format_pvalue(hit["fdr"], permutations=resolution)
+            named.append(f"{hit['set']} ({hit['direction']}, {detail}FDR {fdr})")
         return f"Strongest biological themes ({method}, {name}, FDR < {THEME_FDR:g}): " + "; ".join(named) + "."
     return f"No gene set of {name} is enriched at FDR < {THEME_FDR:g} (preranked GSEA and over-representation)."
 
