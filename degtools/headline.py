@@ -96,8 +96,9 @@ def _verdict_sentence(comparison: ModelComparison, target: str, *, n_test: int) 
     p_value, beats = verdict
     dummy = comparison["DummyRegressor"]
     if beats:
-        return (f"{best.name} beats the mean-only baseline ({_r2(dummy)}): cross-validated R² {_r2(best)} "
-                f"(corrected resampled t-test p = {p_value:.2g}), and R² {_test_r2(best)} {test}.", True)
+        return (f"{best.name} beats the mean-only baseline: cross-validated R² {_r2(best)} against the baseline's "
+                f"{_r2(dummy)}, corrected resampled t-test p = {p_value:.2g}; on the {n_test:,} held-out genes R² "
+                f"{_test_r2(best)}.", True)
     return (f"No model predicts {target} better than its mean: the highest cross-validated R², {_r2(best)} "
             f"({best.name}), cannot be told apart from the dummy baseline's {_r2(dummy)} (corrected resampled "
             f"t-test p = {p_value:.2g}).", False)

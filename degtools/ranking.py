@@ -113,14 +113,15 @@ def compare_ranking(
     rows = []
     for approach in approaches:
         mine = scores.loc[scores["ranking by"] == approach]
-        spearman_low, spearman_high = mean_interval(mine["spearman"])
-        auc_low, auc_high = mean_interval(mine["auc"])
+        # an interval of a correlation stays within [-1, 1], of an AUC within [0, 1]
+        spearman_low, spearman_high = np.clip(mean_interval(mine["spearman"]), -1.0, 1.0)
+        auc_low, auc_high = np.clip(mean_interval(mine["auc"]), 0.0, 1.0)
         rows.append({
             "ranking by": approach,
             f"Spearman with {magnitude_label}": float(mine["spearman"].mean()),
-            "Spearman 95% CI low": spearman_low, "Spearman 95% CI high": spearman_high,
+            "Spearman 95% CI low": float(spearman_low), "Spearman 95% CI high": float(spearman_high),
             "AUC for significance": float(mine["auc"].mean()) if mine["auc"].notna().any() else np.nan,
-            "AUC 95% CI low": auc_low, "AUC 95% CI high": auc_high,
+            "AUC 95% CI low": float(auc_low), "AUC 95% CI high": float(auc_high),
         })
     splits = int(scores["split"].nunique())
     share = f"{100 * test_share:.0f}%"

@@ -154,6 +154,7 @@ def _specific_ora(specific: pd.DataFrame, frame: pd.DataFrame, table: DETable, g
     marks.loc[sorted(chosen), ["logFC", "padj"]] = [1.0, 0.0]
     tested = over_representation(marks, gene_sets, padj_threshold=0.5, lfc_threshold=0.5)
     tested = tested.loc[tested["direction"] == "up"].drop(columns=["direction"]).reset_index(drop=True)
-    return tested, (f"Over-representation of the {len(chosen):,} study-specific genes with a {kind} among "
-                    f"{len(background):,} modelled genes (hypergeometric, Benjamini-Hochberg FDR).")
+    return tested, (f"Over-representation of the {len(chosen):,} genes ({kind}s) the study-specific rows name, "
+                    f"among the {len(background):,} the modelled rows name (hypergeometric, Benjamini-Hochberg "
+                    "FDR).")
 
