@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from degtools import display, enrich, genesets, interpret, leaderboards, leakage, pathways, prepare, results, surprise
+from degtools import display, enrich, genesets, interpret, leaderboards, leakage, pathways, prepare, results
 from degtools.headline import Headline, headline
 from degtools.io import DETable, read_de_table, reader_options
 from degtools.naming import dataset_name_from_path
 from degtools.reference import FeatureVariant, compare_feature_variant
 from degtools.steps import RECORD, step
 from degtools.studies import join_reference
+from degtools.surprise import find_surprising_genes as _find_surprising_genes
 
 prepare_design = step("prepare")(prepare.prepare_design)
 audit_leakage = step("leakage audit")(leakage.audit_leakage)
@@ -76,7 +77,7 @@ def build_results(**objects: Any) -> dict[str, Any]:
     return results.build_results(**objects, timings=RECORD.timings(), reused=RECORD.reused)
 
 
-find_surprising_genes = step("study-specific genes")(surprise.find_surprising_genes)
+find_surprising_genes = step("study-specific genes")(_find_surprising_genes)
 
 
 @step("headline")
