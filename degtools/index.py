@@ -226,8 +226,8 @@ def _cell(text: str, sort_value: Any = None) -> str:
 
 
 #: the honest R² (independent features) comes first; the all-features one beside it is arithmetic, not prediction.
-_COLUMNS = ("dataset", "tool", "target", "genes", "CV R² [95% CI], independent features (honest)",
-            "arithmetic (all features): R² ± sd", "model (all features)", "test R² (all features)", "top gene sets")
+_COLUMNS = ("dataset", "tool", "target", "genes", "honest R² [95% CI] (independent features, cross-validated)",
+            "arithmetic (all features): CV R² ± sd", "model (all features)", "test R² (all features)", "top gene sets")
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
