@@ -90,6 +90,9 @@ def _verdict_sentence(comparison: ModelComparison, target: str, *, n_test: int) 
     best = comparison.best
     verdict = comparison.versus_dummy()
     test = f"on the {n_test:,} held-out genes"
+    if comparison.best_name == "DummyRegressor":
+        return (f"Only the mean-only baseline was fitted: cross-validated R² {_r2(best)}; no model was compared.",
+                None)
     if verdict is None:
         return (f"{best.name} has the highest cross-validated R², {_r2(best)}, and R² {_test_r2(best)} {test}; no "
                 "dummy baseline was compared, so whether it beats the mean is not tested.", None)
