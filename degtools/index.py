@@ -190,7 +190,10 @@ def plot_dataset_comparison(rows: list[IndexRow], *, ax: Axes | None = None) -> 
                    if row.independent_r2 is not None]
     if independent:
         ax.scatter([x for _, x in independent], [y for y, _ in independent], marker="o", facecolors="none",
-                   edgecolors="black", zorder=3, label="independent features (honest), CV R²")
+                   edgecolors="black", zorder=3, label="independent features (honest), CV R² [95% CI]")
+        for y, row in zip(positions, rows, strict=True):
+            if row.independent_r2 is not None and row.independent_ci is not None:
+                ax.plot(list(row.independent_ci), [y, y], color="black", linewidth=1, zorder=3)
     # dataset names and targets are the user's text: "$x$" in them is shown as typed, never parsed as math
     ax.set_yticks(positions, [f"{row.dataset} · {row.target}" for row in rows])
     for label in ax.get_yticklabels():
