@@ -141,7 +141,7 @@ def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
     lowest = float(np.nanmin(table[metrics].to_numpy(dtype=float)))
     ax.set_xlim(min(0.0, lowest) - 0.05, 1.05)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("score on the test genes (higher is better)")
+    ax.set_xlabel("score on held-out genes, mean over splits with 95% interval (higher is better)")
     ax.legend(loc="lower right", fontsize=8)
     return ax.figure
 
