@@ -17,7 +17,7 @@ import pandas as pd
 from degtools.compare import ModelComparison, ModelResult
 from degtools.enrich import format_pvalue
 from degtools.leaderboards import Leaderboards
-from degtools.numeric import t_interval
+from degtools.numeric import mean_interval, t_interval
 
 #: gene sets with an FDR below this are called themes.
 THEME_FDR = 0.05
@@ -117,10 +117,13 @@ def _leakage_sentence(leaderboards: Leaderboards, target: str) -> str | None:
                 "features: independent gives the honest figure.")
     if everything is None or everything is main:
         return None
-    gain = float(np.mean(everything.best.cv_scores["r2"]) - np.mean(main.best.cv_scores["r2"]))
+    # both leaderboards score the same training rows on the same folds: the fold differences are paired
+    difference = np.asarray(everything.best.cv_scores["r2"], float) - np.asarray(main.best.cv_scores["r2"], float)
+    gain = float(difference.mean())
+    low, high = mean_interval(difference)
     return (f"With every column, including those computed from {target} or its own test, the cross-validated "
-            f"R² would be {_r2(everything.best)}: the {gain:+.3f} that leakage would buy is arithmetic, not "
-            "prediction.")
+            f"R² would be {_r2(everything.best)}: the {gain:+.3f} (95% CI {low:+.3f} to {high:+.3f}) that leakage "
+            "would buy is arithmetic, not prediction.")
 
 
 def _evidence_sentence(contributions: pd.DataFrame | None) -> str | None:
