@@ -12,10 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from degtools import display, enrich, genesets, interpret, leaderboards, leakage, pathways, prepare, results
+from degtools.headline import Headline, headline
 from degtools.io import DETable, read_de_table, reader_options
+from degtools.naming import dataset_name_from_path
 from degtools.reference import FeatureVariant, compare_feature_variant
 from degtools.steps import RECORD, step
 from degtools.studies import join_reference
+from degtools.surprise import find_surprising_genes as _find_surprising_genes
 
 prepare_design = step("prepare")(prepare.prepare_design)
 audit_leakage = step("leakage audit")(leakage.audit_leakage)
@@ -72,3 +75,15 @@ def compare_reference(table: DETable, path: str, *, id_map: str, target: str, te
 def build_results(**objects: Any) -> dict[str, Any]:
     """:func:`degtools.results.build_results` with this report's step timings and reused steps."""
     return results.build_results(**objects, timings=RECORD.timings(), reused=RECORD.reused)
+
+
+find_surprising_genes = step("study-specific genes")(_find_surprising_genes)
+
+
+@step("headline")
+def report_headline(leaderboards_: leaderboards.Leaderboards, *, params: Mapping[str, Any], table: DETable,
+                    enrichment=None, contributions=None) -> Headline:
+    """The report's headline (:func:`degtools.headline.headline`), titled with the dataset and the target."""
+    return headline(leaderboards_, enrichment=enrichment, contributions=contributions,
+                    target_label=leaderboards_.design.target_label,
+                    dataset=params["dataset_name"] or dataset_name_from_path(table.path))

@@ -168,6 +168,10 @@ class ModelComparison:
         """The leaderboard as the report shows it: ``mean ± sd`` for CV, test metrics with 95% intervals."""
         table = self.table()
         intervals = {result.name: result.test_intervals for result in self.results}
+        # "best" only for a model that beats the mean-only baseline; otherwise the top row is only the highest
+        verdict = self.versus_dummy()
+        top = "best" if verdict is None or verdict[1] else "highest CV R² (does not beat the baseline)"
+        same_header = "same as best? (p)" if top == "best" else "same as the highest? (p)"
 
         def with_interval(name: str, metric: str, value: float) -> str:
             low, high = intervals[name].get(metric, (np.nan, np.nan))
@@ -175,7 +179,7 @@ class ModelComparison:
 
         return pd.DataFrame(
             {
-                "model": [name + (" (best)" if name == self.best_name else "") for name in table["model"]],
+                "model": [name + (f" ({top})" if name == self.best_name else "") for name in table["model"]],
                 "CV R²": [
                     f"{m:.3f} ± {s:.3f}" for m, s in zip(table["CV R²"], table["CV R² sd"], strict=True)
                 ],
@@ -186,8 +190,8 @@ class ModelComparison:
                     f"{m:.3g} ± {s:.2g}" for m, s in zip(table["CV MAE"], table["CV MAE sd"], strict=True)
                 ],
                 "gain over dummy (CV R²)": table["gain over dummy"],
-                "same as best? (p)": [
-                    ("yes" if same else "no") + f" ({p:.2g})" if name != self.best_name else "best"
+                same_header: [
+                    ("yes" if same else "no") + f" ({p:.2g})" if name != self.best_name else top.split(" (")[0]
                     for name, same, p in zip(
                         table["model"], table["indistinguishable from best"], table["p vs best"], strict=True
                     )

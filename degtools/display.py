@@ -9,6 +9,7 @@ return their Figure); the analysis itself stays in the stage modules.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import string
@@ -20,6 +21,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from degtools import plots
+from degtools.headline import cv_interval, model_label
 from degtools.interpret import regulated_genes_table
 from degtools.models import LARGE_TABLE_STRATEGY
 from degtools.pathways import PATHWAY_MAX_SETS, PATHWAY_MIN_GENES
@@ -171,12 +173,18 @@ def show_ranking(ranking) -> None:
 
 
 def show_best_model(comparison) -> None:
-    """The best model by CV, its CV R² and its test R² with the bootstrap interval."""
+    """The top model by CV, its CV R² (95% t-interval over folds) and its test R² with the bootstrap interval.
+
+    It is called the best model only when it beats the dummy baseline; otherwise it is the model with the
+    highest CV R², which does not beat the baseline.
+    """
     best = comparison.best
+    mean, low, high = cv_interval(best)
     display(markdown(
-        "**Best model by CV:** {name} on {features} — CV R² {cv:.3f} ± {sd:.3f}; on the test set R² {test:.3f} "
-        "(95% bootstrap interval {low:.3f} to {high:.3f}).",
-        name=best.name, features=", ".join(comparison.features), cv=best.cv_summary()["r2_mean"],
+        "**{label}:** {name} on {features} — CV R² {cv:.3f} (95% CI {cv_low:.3f} to {cv_high:.3f}; sd over folds "
+        "{sd:.3f}); on the test set R² {test:.3f} (95% bootstrap interval {low:.3f} to {high:.3f}).",
+        label=model_label(comparison)[:1].upper() + model_label(comparison)[1:], name=best.name,
+        features=", ".join(comparison.features), cv=mean, cv_low=low, cv_high=high,
         sd=best.cv_summary()["r2_sd"], test=best.test["r2"], low=best.test_intervals["r2"][0],
         high=best.test_intervals["r2"][1],
     ))
@@ -291,3 +299,60 @@ def show_methods(results: dict[str, Any], enrichment) -> None:
     display(html_table(pd.concat([methods_table(results),
                                   pd.DataFrame(enrichment.methods_rows(), columns=["item", "value"])],
                                  ignore_index=True)))
+
+
+#: the display id of the headline box: reserved at the top of the report, filled once the analysis has run.
+HEADLINE_DISPLAY_ID = "degtools-headline"
+#: a minimal inline frame, so the box stands out whatever the template's CSS (class ``degtools-headline``).
+_HEADLINE_STYLE = "border: 2px solid #3b6ea5; border-radius: 4px; padding: 0.4em 1em; margin: 1em 0"
+
+
+def headline_html(headline) -> str:
+    """The headline as a boxed block: ``<div class="degtools-headline">``, every text escaped."""
+    items = "".join(f"<li>{html.escape(sentence)}</li>" for sentence in headline.sentences)
+    return (f'<div class="degtools-headline" role="note" style="{_HEADLINE_STYLE}">'
+            f'<p class="degtools-headline-title"><strong>{html.escape(headline.title)}</strong></p>'
+            f"<ul>{items}</ul></div>")
+
+
+def reserve_headline() -> None:
+    """The place of the headline box at the top of the report; :func:`show_headline` fills it in later."""
+    display(HTML(f'<div class="degtools-headline" role="note" style="{_HEADLINE_STYLE}">'
+                 "<p>The headline appears here once the analysis below has run.</p></div>"),
+            display_id=HEADLINE_DISPLAY_ID)
+
+
+def show_headline(headline, *, update: bool = False) -> None:
+    """The headline box; ``update=True`` fills the box :func:`reserve_headline` placed at the top instead."""
+    if update:
+        display(HTML(headline_html(headline)), display_id=HEADLINE_DISPLAY_ID, update=True)
+    else:
+        display(HTML(headline_html(headline)))
+
+
+def _gene_list_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    shown = frame.reset_index(names="ID")
+    return pd.DataFrame({"ID": shown["ID"], "symbol": shown["symbol"], f"observed {label}": shown["observed"],
+                         f"predicted {label}": shown["predicted"], "residual": shown["residual"],
+                         "why": shown["reason"]})
+
+
+def show_surprising_genes(surprising, *, label: str, n: int = 10) -> None:
+    """The study-specific genes (to follow up), the generic responders, and the ORA of the study-specific ones."""
+    show_notes(surprising.notes)
+    display(markdown("**Study-specific genes:** change much more than {predictors} predict (out-of-sample "
+                     "predictions of {model}); the ones to follow up.", predictors=surprising.predictors,
+                     model=surprising.model))
+    display(html_table(_gene_list_table(surprising.study_specific, label)) if len(surprising.study_specific)
+            else markdown("No gene departs that far from its prediction."))
+    display(markdown("**Generic responders:** large changes that {predictors} predict well.",
+                     predictors=surprising.predictors))
+    display(html_table(_gene_list_table(surprising.generic, label)) if len(surprising.generic)
+            else markdown("No large change is predicted that well."))
+    ora = surprising.ora
+    if ora is not None and (ora["overlap"] > 0).any():
+        tested = ora.loc[ora["overlap"] > 0].head(n)
+        display(markdown("**Gene sets over-represented among the study-specific genes:**"))
+        display(html_table(pd.DataFrame({"gene set": tested["set"], "genes in set": tested["size"],
+                                         "overlap": tested["overlap"], "p-value": tested["pvalue"],
+                                         "FDR": tested["fdr"], "genes": tested["genes"]})))

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from degtools.errors import InputError
 from degtools.files import write_text_atomically
+from degtools.numeric import t_interval
 from degtools.output_folder import unwritable_folder_error
 
 INDEX_NAME = "index.html"
@@ -50,6 +51,8 @@ class IndexRow:
     has_report: bool
     failed_last_run: bool
     no_independent_features: bool = False
+    independent_ci: tuple[float, float] | None = None
+    beats_dummy: bool | None = None
 
 
 def _number(value: Any) -> float | None:
@@ -114,6 +117,7 @@ def read_index_row(path: Path) -> IndexRow | None:
     no_independent = "independent" in boards and not boards["independent"]
     independent_cv = independent.get("cv") or {}
     source = results.get("input") or {}
+    independent_ci = _honest_interval(independent, results)
     rows_used = source.get("rows_used")
     return IndexRow(
         stem=stem,
@@ -129,11 +133,29 @@ def read_index_row(path: Path) -> IndexRow | None:
         independent_r2=_number(independent_cv.get("r2_mean")),
         independent_r2_sd=_number(independent_cv.get("r2_sd")),
         no_independent_features=no_independent,
+        independent_ci=independent_ci,
+        beats_dummy=(results.get("headline") or {}).get("beats_dummy") if isinstance(results.get("headline"), dict)
+        else None,
         gene_sets=top_gene_sets(results.get("enrichment")),
         has_report=(Path(path).with_suffix(".html")).is_file(),
         failed_last_run=Path(path).with_name(f"{stem}.failed.ipynb").is_file()
         or Path(path).with_name(f"{stem}.failed.log").is_file(),
     )
+
+
+def _honest_interval(entry: dict[str, Any], results: dict[str, Any]) -> tuple[float, float] | None:
+    """95% t-interval over folds of an independent-features CV R² (or the headline's), None if unknown."""
+    cv = entry.get("cv") or {}
+    mean, sd = _number(cv.get("r2_mean")), _number(cv.get("r2_sd"))
+    folds = (results.get("split") or {}).get("cv_folds")
+    if mean is not None and sd is not None and isinstance(folds, int) and folds >= 2:
+        return t_interval(mean, sd, folds)
+    honest = (results.get("headline") or {}).get("honest_r2") if isinstance(results.get("headline"), dict) else None
+    if isinstance(honest, dict) and honest.get("model") == entry.get("name") and _number(honest.get("mean")) == mean:
+        low, high = (list(honest.get("ci95") or []) + [None, None])[:2]
+        if _number(low) is not None and _number(high) is not None:
+            return float(low), float(high)
+    return None
 
 
 def collect_index_rows(reports_dir: str | Path) -> list[IndexRow]:
@@ -152,23 +174,26 @@ def collect_index_rows(reports_dir: str | Path) -> list[IndexRow]:
 
 
 def plot_dataset_comparison(rows: list[IndexRow], *, ax: Axes | None = None) -> Figure:
-    """Best model's CV R² (± sd) per report, with its test R² and the independent-features R² where known."""
+    """All-features (arithmetic) CV R² (± sd) and test R² per report, with the honest independent-features R²."""
     rows = [row for row in rows if row.cv_r2 is not None]
     if ax is None:
         figure = Figure(figsize=(9, 1.2 + 0.38 * max(len(rows), 1)), layout="constrained")
         ax = figure.add_subplot()
     positions = list(range(len(rows)))[::-1]
     ax.barh(positions, [row.cv_r2 for row in rows], xerr=[row.cv_r2_sd or 0.0 for row in rows],
-            color="#8fb3d9", edgecolor="#3b6ea5", label="best model, CV R² ± sd")
+            color="#8fb3d9", edgecolor="#3b6ea5", label="all features (arithmetic), CV R² ± sd")
     tests = [(y, row.test_r2) for y, row in zip(positions, rows, strict=True) if row.test_r2 is not None]
     if tests:
         ax.scatter([x for _, x in tests], [y for y, _ in tests], marker="D", color="#c0392b", zorder=3,
-                   label="best model, test R²")
+                   label="all features (arithmetic), test R²")
     independent = [(y, row.independent_r2) for y, row in zip(positions, rows, strict=True)
                    if row.independent_r2 is not None]
     if independent:
         ax.scatter([x for _, x in independent], [y for y, _ in independent], marker="o", facecolors="none",
-                   edgecolors="black", zorder=3, label="independent features only, CV R²")
+                   edgecolors="black", zorder=3, label="independent features (honest), CV R² [95% CI]")
+        for y, row in zip(positions, rows, strict=True):
+            if row.independent_r2 is not None and row.independent_ci is not None:
+                ax.plot(list(row.independent_ci), [y, y], color="black", linewidth=1, zorder=3)
     # dataset names and targets are the user's text: "$x$" in them is shown as typed, never parsed as math
     ax.set_yticks(positions, [f"{row.dataset} · {row.target}" for row in rows])
     for label in ax.get_yticklabels():
@@ -203,8 +228,9 @@ def _cell(text: str, sort_value: Any = None) -> str:
     return f'<td data-sort="{html.escape(str(key), quote=True)}">{html.escape(text)}</td>'
 
 
-_COLUMNS = ("dataset", "tool", "target", "genes", "best model (all features)", "CV R² ± sd", "test R²",
-            "R², independent features only", "top gene sets")
+#: the honest R² (independent features) comes first; the all-features one beside it is arithmetic, not prediction.
+_COLUMNS = ("dataset", "tool", "target", "genes", "honest R² [95% CI] (independent features, cross-validated)",
+            "arithmetic (all features): CV R² ± sd", "model (all features)", "test R² (all features)", "top gene sets")
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -251,9 +277,13 @@ def _row_html(row: IndexRow) -> str:
         dataset = f'<a href="{html.escape(quote(row.stem + ".html"), quote=True)}">{dataset}</a>'
     if row.failed_last_run:
         dataset += ' <span class="note">(last run failed; this is the previous report)</span>'
-    independent = _fmt(row.independent_r2, row.independent_r2_sd)
+    if row.independent_r2 is not None and row.independent_ci is not None:
+        independent = f"{row.independent_r2:.3f} [{row.independent_ci[0]:.3f}, {row.independent_ci[1]:.3f}]"
+    else:
+        independent = _fmt(row.independent_r2, row.independent_r2_sd)
     if row.independent_model:
-        independent += f" ({row.independent_model})"
+        independent += f" ({row.independent_model}" + ("; does not beat the baseline)" if row.beats_dummy is False
+                                                        else ")")
     elif row.no_independent_features:
         independent = NO_INDEPENDENT
     if row.gene_sets is None:
@@ -266,10 +296,10 @@ def _row_html(row: IndexRow) -> str:
         _cell(row.target),
         _cell(str(row.genes) if row.genes is not None else NOT_AVAILABLE,
               float(row.genes) if row.genes is not None else NOT_AVAILABLE),
-        _cell(row.best_model),
-        _cell(_fmt(row.cv_r2, row.cv_r2_sd), row.cv_r2 if row.cv_r2 is not None else NOT_AVAILABLE),
-        _cell(_fmt(row.test_r2), row.test_r2 if row.test_r2 is not None else NOT_AVAILABLE),
         _cell(independent, row.independent_r2 if row.independent_r2 is not None else NOT_AVAILABLE),
+        _cell(_fmt(row.cv_r2, row.cv_r2_sd), row.cv_r2 if row.cv_r2 is not None else NOT_AVAILABLE),
+        _cell(row.best_model),
+        _cell(_fmt(row.test_r2), row.test_r2 if row.test_r2 is not None else NOT_AVAILABLE),
         _cell(gene_sets),
     ]
     return "<tr>" + "".join(cells) + "</tr>"
@@ -291,10 +321,12 @@ def render_index(rows: list[IndexRow], *, title: str = "degtools reports") -> st
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p>{len(rows)} report(s). Click a column header to sort. The best model is the one with the highest mean
-cross-validated R² on all of the table's columns (never chosen on the test set); "independent features
-only" is the best model when the columns computed from the target (or from its own test) are left out:
-the gap between the two is what that leakage buys. "n/a": not recorded in that report's JSON.</p>
+<p>{len(rows)} report(s). Click a column header to sort. The first R² is the honest one: the highest mean
+cross-validated R² (95% t-interval over folds) on the columns the leakage audit calls independent of the
+target. Beside it, the same on all of the table's columns, including those computed from the target or
+from its own test: that R² is arithmetic, not prediction, and the gap between the two is what the leakage
+buys. Models are chosen on cross-validation, never on the test set. "n/a": not recorded in that report's
+JSON.</p>
 <table class="sortable" id="reports">
 <thead><tr>{header}</tr></thead>
 <tbody>
@@ -302,7 +334,7 @@ the gap between the two is what that leakage buys. "n/a": not recorded in that r
 </tbody>
 </table>
 <h2 id="comparison">Datasets compared</h2>
-<img alt="Cross-validated and test R² of the best model for every report" src="data:image/png;base64,{image}">
+<img alt="Honest (independent features) and arithmetic (all features) R² for every report" src="data:image/png;base64,{image}">
 <script>{_SCRIPT}</script>
 </body>
 </html>

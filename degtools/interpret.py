@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
@@ -9,6 +11,7 @@ from sklearn.inspection import permutation_importance
 from degtools.compare import ModelComparison, ModelResult, predictions
 from degtools.io import DETable
 from degtools.io.genes import split_symbols
+from degtools.leakage import TEST_COLUMNS
 from degtools.prepare import Design
 
 #: models whose fitted estimator exposes impurity-based importances worth showing.
@@ -86,24 +89,48 @@ def regulated_genes_table(
     return frame.rename(columns=table.display_name).reset_index(drop=True)
 
 
+#: tools whose rows are genes (RNA-seq counts, single cells), never microarray probes.
+_GENE_ROW_TOOLS = ("DESeq2", "PyDESeq2", "edgeR", "limma-voom", "Seurat")
+#: gene identifiers (Ensembl gene, optionally versioned; Entrez numbers): rows named so are genes, not probes.
+_GENE_ID = re.compile(r"^(ENS[A-Z]*G\d{6,}(\.\d+)?|\d+)$")
+
+
+def rows_are_probes(table: DETable) -> bool:
+    """Whether the table's rows are microarray probes (not genes): neither an RNA-seq tool nor gene IDs."""
+    if table.tool.startswith(_GENE_ROW_TOOLS):
+        return False
+    ids = table.data["gene_id"].astype(str) if "gene_id" in table.data else pd.Series(dtype=str)
+    return bool(len(ids)) and not bool(ids.str.match(_GENE_ID).mean() > 0.5)
+
+
 def _residual_reason(
-    row: pd.Series, *, target: str, target_label: str, residual_sd: float, probes_per_gene: dict
+    row: pd.Series, *, target: str, target_label: str, residual_sd: float, rows_per_gene: dict,
+    saw_statistics: bool, probes: bool, has_symbols: bool = True,
 ) -> str:
-    """A sentence on why one badly predicted gene deserves a look."""
+    """A sentence on why one badly predicted gene deserves a look, in terms of what the model saw.
+
+    ``saw_statistics``: a statistic or p-value was among the features (only then can a change be
+    "larger than its statistics imply"); ``probes``: the rows are microarray probes (only then is a
+    row called a probe); ``has_symbols``: the table names genes by symbol at all.
+    """
     size = abs(row["residual"]) / residual_sd if residual_sd > 0 else float("nan")
     direction = "higher" if row["residual"] > 0 else "lower"
-    parts = [f"observed {target_label} is {size:.1f} residual sd {direction} than the other columns predict"]
-    symbol = row.get("symbol")
-    symbols = split_symbols(symbol)
-    if not symbols:
-        parts.append("the probe has no gene symbol (control or unannotated probe: check what it measures)")
+    parts = [f"observed {target_label} is {size:.1f} residual sd {direction} than the model's features predict"]
+    row_word = "probe" if probes else "row"
+    symbols = split_symbols(row.get("symbol"))
+    if has_symbols and not symbols:
+        parts.append(f"the {row_word} has no gene symbol"
+                     + (" (control or unannotated probe: check what it measures)" if probes else
+                        " (check what it measures before following it up)"))
     elif len(symbols) > 1:
-        parts.append("the probe maps to several genes, so its signal may mix them")
-    elif probes_per_gene.get(symbols[0], 1) > 1:
-        parts.append(f"{symbols[0]} has {probes_per_gene[symbols[0]]} rows in the table: compare them, "
-                     "a disagreeing probe points to a splice form or a poor probe")
-    elif target != "logFC":
-        parts.append("its other columns point elsewhere: check the gene's expression level and per-sample "
+        parts.append(f"the {row_word} maps to several genes ({', '.join(symbols[:3])}), so its signal may mix them")
+    elif symbols and rows_per_gene.get(symbols[0], 1) > 1:
+        count = rows_per_gene[symbols[0]]
+        parts.append(f"{symbols[0]} has {count} rows in the table: compare them, "
+                     + ("a disagreeing probe points to a splice form or a poor probe" if probes else
+                        "they may be transcripts, versions or duplicated entries of one gene"))
+    elif target != "logFC" or not saw_statistics:
+        parts.append("the model's features point elsewhere: check the gene's expression level and per-sample "
                      "values, it may be a genuine exception worth following up")
     elif abs(row["observed"]) > abs(row["predicted"]):
         parts.append("a larger change than its statistics imply, i.e. a noisy one: a few samples or a "
@@ -118,8 +145,9 @@ def residual_outliers(result: ModelResult, design: Design, table: DETable, *, n:
     """Held-out genes the model explains worst (largest \\|residual\\|), each with a reason to look.
 
     A large residual means the gene's target does not follow the relationship that holds for
-    most genes (e.g. a fold change far from what its t statistic and p-value imply): noisy or
-    multi-gene probes, very low expression, or genuinely unusual genes.
+    most genes; each reason names only what the model saw (a fold change "larger than its
+    statistics imply" only when a statistic was a feature) and calls rows probes only in a
+    microarray table.
     """
     frame = predictions(result, design)
     residual_sd = float(frame["residual"].std(ddof=1)) if len(frame) > 1 else 0.0
@@ -128,14 +156,17 @@ def residual_outliers(result: ModelResult, design: Design, table: DETable, *, n:
     genes = table.data.set_index("gene_id", drop=False)
     genes = genes.loc[~genes.index.duplicated(keep="first"), _gene_columns(table)]
     merged = genes.reindex(worst.index).join(worst)
-    probes_per_gene: dict[str, int] = {}
+    rows_per_gene: dict[str, int] = {}
     if "symbol" in table.data:
         for symbols in table.data["symbol"].map(split_symbols):
             if len(symbols) == 1:
-                probes_per_gene[symbols[0]] = probes_per_gene.get(symbols[0], 0) + 1
+                rows_per_gene[symbols[0]] = rows_per_gene.get(symbols[0], 0) + 1
+    saw_statistics = any(feature in TEST_COLUMNS for feature in design.features)
+    probes = rows_are_probes(table)
     merged["why look"] = [
         _residual_reason(row, target=design.target, target_label=design.target_label, residual_sd=residual_sd,
-                         probes_per_gene=probes_per_gene)
+                         rows_per_gene=rows_per_gene, saw_statistics=saw_statistics, probes=probes,
+                         has_symbols="symbol" in table.data)
         for _, row in merged.iterrows()
     ]
     label = design.target_label

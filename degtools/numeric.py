@@ -61,3 +61,20 @@ def is_signed(values: Any) -> bool:
     if values.size == 0:
         return False
     return bool((values < 0).mean() > SIGNED_SHARE and (values > 0).mean() > SIGNED_SHARE)
+
+
+def mean_interval(values: Any, *, level: float = 0.95) -> tuple[float, float]:
+    """Student-t interval of the mean of ``values`` (NaN ignored); (NaN, NaN) with fewer than 2 values."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size < 2:
+        return float("nan"), float("nan")
+    return t_interval(float(values.mean()), float(values.std(ddof=1)), int(values.size), level=level)
+
+
+def t_interval(mean: float, sd: float, n: int, *, level: float = 0.95) -> tuple[float, float]:
+    """Student-t interval of a mean from its sample sd (ddof 1) over ``n`` values; (NaN, NaN) when n < 2."""
+    if n < 2 or not math.isfinite(mean) or not math.isfinite(sd):
+        return float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2, df=n - 1)) * sd / math.sqrt(n)
+    return mean - half, mean + half

@@ -121,22 +121,27 @@ def plot_leaderboards(leaderboards, *, ax: Axes | None = None) -> Figure:
 
 
 def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
-    """Spearman with |logFC| and AUC for significance of each way of ranking the test genes."""
+    """Spearman with |logFC| and AUC for significance of each way of ranking held-out genes (95% intervals)."""
     table = ranking.table
     ax = _axes(ax, (7, 0.9 * len(table) + 1.2))
-    metrics = [column for column in table.columns if column != "ranking by"]
+    metrics = [column for column in table.columns if column != "ranking by" and "95% CI" not in column]
     positions = np.arange(len(table))[::-1]
     height = 0.38
     for number, (metric, colour) in enumerate(zip(metrics, ["#8172b2", "#dd8452"], strict=False)):
         values = table[metric].to_numpy(dtype=float)
+        prefix = "Spearman" if metric.startswith("Spearman") else "AUC"
+        error = None
+        if f"{prefix} 95% CI low" in table:  # mean over repeated splits: draw its 95% interval
+            low, high = table[f"{prefix} 95% CI low"].to_numpy(float), table[f"{prefix} 95% CI high"].to_numpy(float)
+            error = np.nan_to_num(np.vstack([values - low, high - values]))
         ax.barh(positions + (0.5 - number) * height, np.nan_to_num(values), height=height, color=colour,
-                label=metric)
-    labels = [text if len(text) <= 48 else text[:46] + "…" for text in table["ranking by"]]
+                label=metric, xerr=error, capsize=2 if error is not None else 0)
+    labels = [text if len(text) <= 60 else text[:58] + "…" for text in table["ranking by"]]
     ax.set_yticks(positions, labels, fontsize=8)
     lowest = float(np.nanmin(table[metrics].to_numpy(dtype=float)))
     ax.set_xlim(min(0.0, lowest) - 0.05, 1.05)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("score on the test genes (higher is better)")
+    ax.set_xlabel("score on held-out genes, mean over splits with 95% interval (higher is better)")
     ax.legend(loc="lower right", fontsize=8)
     return ax.figure
 

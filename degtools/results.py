@@ -193,12 +193,13 @@ def enrichment_json(enrichment: Enrichment) -> dict[str, Any]:
 def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Mapping[str, float],
                   reused: Iterable[str] = (), leakage=None, ranking=None, target_explanation=None,
                   enrichment=None, pathway_variant=None, reference_join=None,
-                  reference_variant=None) -> dict[str, Any]:
+                  reference_variant=None, headline=None, surprising=None) -> dict[str, Any]:
     """The per-report JSON (see README, "The report JSON") from the analysis' result objects.
 
     The report follows the main leaderboard (``leaderboards.comparison`` and ``.design``);
     ``timings`` and ``reused`` are the steps' record (:mod:`degtools.steps`). The optional
-    objects add their fields when given: ``enrichment``, ``pathway_features`` and ``reference``.
+    objects add their fields when given: ``enrichment``, ``pathway_features``, ``reference``,
+    ``headline`` and ``genes`` (the study-specific and generic genes).
     """
     comparison, design = leaderboards.comparison, leaderboards.design
     results = {
@@ -232,6 +233,10 @@ def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Ma
         results["pathway_features"] = variant_entry(pathway_variant)
     if reference_join is not None:
         results["reference"] = {**reference_join.to_json(), "models": variant_entry(reference_variant)}
+    if headline is not None:
+        results["headline"] = headline_json(headline)
+    if surprising is not None:
+        results["genes"] = genes_json(surprising)
     return results
 
 
@@ -285,3 +290,45 @@ def methods_table(results: dict[str, Any]) -> pd.DataFrame:
         rows.append(("reused in the batch", ", ".join(results["reused"]) + " (loaded from an identical "
                      "computation for another report of the same batch: same data, settings, code and versions)"))
     return pd.DataFrame(rows, columns=["item", "value"]).astype(str)
+
+
+def headline_json(headline) -> dict[str, Any]:
+    """The JSON ``headline``: ``title``, ``sentences``, ``beats_dummy`` and ``honest_r2`` (``mean``, ``ci95``, ``model``)."""
+    honest = headline.honest_r2
+    return {
+        "title": headline.title,
+        "sentences": list(headline.sentences),
+        "beats_dummy": headline.beats_dummy,
+        "honest_r2": None if honest is None else {
+            "mean": finite_or_none(honest["mean"]),
+            "ci95": [finite_or_none(value) for value in honest["ci95"]],
+            "model": honest["model"],
+        },
+    }
+
+
+def _gene_entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    entries = []
+    for gene_id, row in frame.iterrows():
+        symbol = row.get("symbol")
+        entries.append({"id": str(gene_id), "symbol": None if pd.isna(symbol) else str(symbol),
+                        "observed": finite_or_none(row["observed"]), "predicted": finite_or_none(row["predicted"]),
+                        "residual": finite_or_none(row["residual"]), "reason": str(row["reason"])})
+    return entries
+
+
+def genes_json(surprising) -> dict[str, Any]:
+    """The JSON ``genes``: ``study_specific`` and ``generic`` gene lists, the ``model``, and ``study_specific_ora``."""
+    ora = surprising.ora
+    return {
+        "model": surprising.model,
+        "beats_dummy": surprising.beats_dummy,
+        "study_specific": _gene_entries(surprising.study_specific),
+        "generic": _gene_entries(surprising.generic),
+        "study_specific_ora": None if ora is None else [
+            {"set": str(row["set"]), "size": int(row["size"]), "overlap": int(row["overlap"]),
+             "pvalue": finite_or_none(row["pvalue"]), "fdr": finite_or_none(row["fdr"])}
+            for _, row in ora.loc[ora["overlap"] > 0].iterrows()
+        ],
+        "notes": list(surprising.notes),
+    }

@@ -25,10 +25,11 @@
 # [Preparation](#Preparation) ·
 # [Models](#Models) ·
 # [Evaluation](#Evaluation) ·
-# [Best model](#Best-model) ·
+# [Top model](#Top-model) ·
 # [Feature contributions](#Feature-contributions) ·
 # [Differential expression at a glance](#Differential-expression-at-a-glance) ·
 # [Top genes and the model](#Top-genes-and-the-model) ·
+# [Study-specific and generic genes](#Study-specific-and-generic-genes) ·
 # [Gene sets](#Gene-sets) ·
 # [Pathways as features](#Pathways-as-features) ·
 # [Another study as reference](#Another-study-as-reference) ·
@@ -72,6 +73,10 @@ table = degtools.read_input_table(params)
 # The table the models see also holds derived columns (|logFC|, -log10 P, ...), usable as targets.
 model_table = degtools.add_derived_columns(table)
 target_column = degtools.resolve_target(model_table, params["target"])
+
+# %%
+# The answer first: this box is filled in once the analysis below has run (see the end of the report).
+degtools.reserve_headline()
 
 # %% [markdown]
 # ## Data overview
@@ -165,7 +170,8 @@ degtools.html_table(degtools.describe_models(model_names))
 # ## Evaluation
 #
 # Every model is scored by k-fold cross-validation on the training part (the same folds for every
-# model), reported as mean ± sd over folds; the best model is the one with the highest mean CV R².
+# model), reported as mean ± sd over folds. The model with the highest mean CV R² is called the best model
+# only if it beats the dummy baseline (corrected resampled t-test); otherwise no model is.
 # **Same as best?** applies the corrected resampled t-test (Nadeau & Bengio 2003) to the paired fold
 # R²: "yes" means the data cannot tell the model apart from the best (p ≥ 0.05). **Gain over dummy** is
 # the CV R² above the baseline's. The test columns come from one fit on the whole training part,
@@ -198,24 +204,25 @@ plots.plot_model_comparison(comparison);
 # %% [markdown]
 # ### Regression or classification?
 #
-# The question this tool grew from: is it better to predict the change itself (regression) or only
-# whether a gene is significant (classification)? A classifier learns "adjusted p-value below the
-# threshold" from the same features and training genes as the best regression model. Both then rank
-# the test genes: the regression by its prediction, the classifier by its probability. **Spearman with
-# |logFC|** asks whether the ranking follows the size of the change; **AUC** whether it puts significant
-# genes first. The last row ranks by the observed 0/1 label itself: what a perfect classifier would
-# keep of the size of the change.
+# The question this tool grew from: is it better to predict the size of the change (regression) or only
+# whether a gene is significant (classification)? A regressor learns |logFC| itself, a classifier "adjusted
+# p-value below the threshold", both from the main leaderboard's features, both at default settings, on the
+# same seeded train/test splits (repeated). Each ranks the held-out genes: the regression by its predicted
+# |logFC|, the classifier by its probability. **Spearman with |logFC|** asks whether the ranking follows the
+# size of the change; **AUC** whether it puts significant genes first (mean over splits, 95% interval). The
+# last row ranks by the observed 0/1 label itself: what a perfect classifier would keep of the size of the
+# change.
 
 # %%
-ranking = degtools.compare_ranking(comparison.best, design, model_table, padj_threshold=params["padj_threshold"],
-                                   seed=params["seed"])
+ranking = degtools.compare_ranking(design, model_table, padj_threshold=params["padj_threshold"], seed=params["seed"])
 degtools.show_ranking(ranking)
 
 # %% [markdown]
-# ## Best model
+# ## Top model
 #
-# The best model is the one with the highest mean cross-validated R² in the main leaderboard (the dummy
-# baseline excluded). Below, its predictions on the test genes against what was observed, and the residuals.
+# The model with the highest mean cross-validated R² in the main leaderboard (the dummy baseline excluded);
+# it is called the best model only if it beats the baseline. Below, its predictions on the test genes
+# against what was observed, and the residuals.
 
 # %%
 best = comparison.best
@@ -231,7 +238,7 @@ plots.plot_residuals(test_predictions, label=design.target_label);
 # %% [markdown]
 # ## Feature contributions
 #
-# **Permutation importance** (test set, best model): how much R² drops when one feature's values are
+# **Permutation importance** (test set, top model): how much R² drops when one feature's values are
 # shuffled among genes. **Impurity importance** (tree ensembles): how much each feature's splits reduce
 # the squared error in training; it is computed on training data and favours features with many
 # distinct values, so read it next to the permutation importance. Read both next to the leakage audit:
@@ -266,7 +273,7 @@ degtools.plot_ma(table, padj_threshold=params["padj_threshold"], lfc_threshold=p
 # %% [markdown]
 # ## Top genes and the model
 #
-# The genes with the largest increase and decrease, with the best model's prediction of the target
+# The genes with the largest increase and decrease, with the top model's prediction of the target
 # and its residual (observed − predicted). *held out* says whether the gene was in the test set:
 # only then is the prediction a fair, out-of-sample one.
 
@@ -277,7 +284,7 @@ degtools.show_regulated_genes(table, best, design, target=target_column, n=param
 degtools.show_regulated_genes(table, best, design, target=target_column, n=params["top_n"], direction="down")
 
 # %% [markdown]
-# **Residual outliers:** the held-out genes whose target the best model explains worst. For most genes
+# **Residual outliers:** the held-out genes whose target the top model explains worst. For most genes
 # the columns of a DE table are tied together (a fold change goes with its statistic and p-value); a
 # gene far off that relationship is either a measurement problem (an unannotated or multi-gene probe,
 # a poor probe among several for one gene, very low expression) or a gene that behaves unusually.
@@ -285,6 +292,22 @@ degtools.show_regulated_genes(table, best, design, target=target_column, n=param
 
 # %%
 degtools.html_table(degtools.residual_outliers(best, design, table, n=params["top_n"]))
+
+# %% [markdown]
+# ## Study-specific and generic genes
+#
+# Every gene gets an out-of-sample prediction from the top model of the main leaderboard: training genes
+# from cross-validation on the leaderboard's own folds, test genes from the fit on the training part.
+# **Study-specific genes** change much more than the model's features (gene knowledge, other studies, the
+# table's independent columns) predict: at least 2 residual sd, |observed| > |predicted|. They are what
+# this study adds, the ones to follow up. **Generic responders** are among the 10% largest changes and
+# predicted within 0.5 residual sd: a change the features expect. The study-specific genes are then tested
+# for over-representation in the report's gene sets (background: every modelled gene with a name).
+
+# %%
+surprising = degtools.find_surprising_genes(comparison, design, table, gene_sets=degtools.read_gmt(params["gene_sets"]),
+                                            n=params["top_n"])
+degtools.show_surprising_genes(surprising, label=design.target_label, n=params["top_n"])
 
 # %% [markdown]
 # ## Gene sets
@@ -356,10 +379,15 @@ degtools.show_reference(reference, reference_join, reference_variant)
 # same numbers.
 
 # %%
+# The headline at the top of the report, filled in now that every number is known.
+headline = degtools.report_headline(leaderboards, params=params, table=table, enrichment=enrichment)
+degtools.show_headline(headline, update=True)
+
+# %%
 results = degtools.build_results(
     params=params, table=table, leaderboards=leaderboards, leakage=audit, ranking=ranking,
     target_explanation=target_explanation, enrichment=enrichment, pathway_variant=pathway_variant,
-    reference_join=reference_join, reference_variant=reference_variant,
+    reference_join=reference_join, reference_variant=reference_variant, headline=headline, surprising=surprising,
 )
 degtools.write_results(results, params["results_json"])
 degtools.show_methods(results, enrichment)

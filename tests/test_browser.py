@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -148,6 +149,41 @@ def test_index_in_browser(browser, reports: Path):
         assert header.get_attribute("aria-sort") == "descending"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "index.png"), full_page=True)
+        assert visit.errors == [] and visit.blocked == []
+    finally:
+        visit.close()
+
+
+def test_headline_box_and_honest_r2_first_in_browser(browser, reports: Path):
+    """The report opens with the filled headline box; the index's first R² column is the honest one."""
+    from degtools.index import NO_INDEPENDENT
+
+    visit = Visit(browser, reports / "demo_logFC.html")
+    try:
+        page = visit.page
+        box = page.locator("div.degtools-headline")
+        assert box.count() == 1 and box.is_visible()
+        text = box.inner_text()
+        assert text.startswith("demo: predicting logFC") and "appears here once" not in text
+        assert 3 <= box.locator("li").count() <= 5 and "95% CI" in text
+        # above the first section: the answer comes first
+        overview = page.locator("#Data-overview")
+        assert box.bounding_box()["y"] < overview.bounding_box()["y"]
+        results = json.loads((reports / "demo_logFC.json").read_text(encoding="utf-8"))
+        assert [item.inner_text() for item in box.locator("li").all()] == results["headline"]["sentences"]
+        assert visit.errors == [] and visit.blocked == []
+    finally:
+        visit.close()
+    visit = Visit(browser, reports / "index.html")
+    try:
+        page = visit.page
+        headers = page.eval_on_selector_all("#reports th", "cells => cells.map(c => c.innerText)")
+        r2 = [position for position, header in enumerate(headers) if "R²" in header]
+        assert headers[r2[0]].startswith("honest R²") and "independent features" in headers[r2[0]]
+        assert headers[r2[1]].startswith("arithmetic (all features)")
+        honest = page.eval_on_selector_all("#reports tbody tr", f"rows => rows.map(r => r.cells[{r2[0]}].innerText)")
+        for cell in honest:  # the demo slice has no independent column: the cell says so, never a leaky R²
+            assert cell == NO_INDEPENDENT or re.fullmatch(r"-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\] \(.+\)", cell)
         assert visit.errors == [] and visit.blocked == []
     finally:
         visit.close()

@@ -15,8 +15,9 @@ from degtools.cli import main
 from degtools.models import DEFAULT_MODELS
 from tests.conftest import DEMO, ROOT, SHARED_TABLES
 
-SECTIONS = ("Data overview", "Preparation", "Models", "Evaluation", "Best model", "Feature contributions",
-            "Differential expression at a glance", "Top genes and the model", "Gene sets",
+SECTIONS = ("Data overview", "Preparation", "Models", "Evaluation", "Top model", "Feature contributions",
+            "Differential expression at a glance", "Top genes and the model", "Study-specific and generic genes",
+            "Gene sets",
             "Methods and reproducibility")
 EXTERNAL = re.compile(
     r"<(?:script|img|iframe|source)\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//|<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//"

@@ -126,7 +126,7 @@ def test_row_prefers_the_all_features_board_and_says_when_nothing_is_independent
     assert row.no_independent_features and row.independent_r2 is None
     assert main(["index", str(tmp_path)]) == 0
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert index.NO_INDEPENDENT in page and "best model (all features)" in page
+    assert index.NO_INDEPENDENT in page and "model (all features)" in page and "best model" not in page
 
 
 def test_dollar_signs_in_names_are_literal_text(tmp_path: Path):
@@ -168,3 +168,27 @@ def test_an_unwritable_folder_is_one_line_and_status_2(monkeypatch, tmp_path: Pa
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("degtools: error: the output folder ")
         assert text in err and fix in err and "index.html" in err
+
+
+def test_the_first_r2_column_is_the_honest_one_with_its_interval(tmp_path: Path):
+    from scipy import stats
+
+    independent = [model("DummyRegressor", 0.0, 0.01, 0.0), model("SVR", 0.31, 0.04, 0.3)]
+    write_report(tmp_path, "GSE1_logFC", split={"cv_folds": 5}, leaderboards={
+        "independent": independent, "all": [model("DummyRegressor", 0.0, 0.0, 0.0), model("MLPRegressor", 0.93, 0.01,
+                                                                                        0.92)]},
+        headline={"beats_dummy": False})
+    write_report(tmp_path, "GSE2_logFC")  # an older report: no independent leaderboard
+    assert main(["index", str(tmp_path)]) == 0
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    headers = re.findall(r"<th>([^<]*)</th>", page)
+    r2_headers = [header for header in headers if "R²" in header]
+    assert r2_headers[0] == "honest R² [95% CI] (independent features, cross-validated)"
+    assert r2_headers[1] == "arithmetic (all features): CV R² ± sd"
+    half = stats.t.ppf(0.975, 4) * 0.04 / 5 ** 0.5
+    cells = [row for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S) if "<td" in row]
+    first = re.findall(r"<td[^>]*>(.*?)</td>", cells[0])
+    assert first[4] == f"{0.31:.3f} [{0.31 - half:.3f}, {0.31 + half:.3f}] (SVR; does not beat the baseline)"
+    assert first[5] == "0.930 ± 0.010"
+    second = re.findall(r"<td[^>]*>(.*?)</td>", cells[1])
+    assert second[4] == "n/a" and second[5] == "0.800 ± 0.030"

@@ -66,21 +66,65 @@ def test_residual_outliers_explain_why_to_look(fitted):
 @pytest.mark.parametrize(
     "symbol, observed, predicted, counts, expected",
     [
-        (None, 1.0, 0.0, {}, "no gene symbol"),
-        ("A /// B", 1.0, 0.0, {}, "several genes"),
-        ("LMNA", 1.0, 0.0, {"LMNA": 4}, "LMNA has 4 rows"),
+        (None, 1.0, 0.0, {}, "the probe has no gene symbol (control or unannotated probe"),
+        ("A /// B", 1.0, 0.0, {}, "the probe maps to several genes (A, B)"),
+        ("LMNA", 1.0, 0.0, {"LMNA": 4}, "LMNA has 4 rows in the table: compare them, a disagreeing probe"),
         ("KRT19", 3.0, 1.0, {"KRT19": 1}, "larger change than its statistics imply"),
         ("KRT19", 0.5, 1.5, {"KRT19": 1}, "smaller change than its statistics imply"),
     ],
 )
-def test_residual_reasons(symbol, observed, predicted, counts, expected):
+def test_residual_reasons_of_a_microarray_model_that_saw_statistics(symbol, observed, predicted, counts, expected):
     row = pd.Series(
         {"symbol": symbol, "observed": observed, "predicted": predicted, "residual": observed - predicted}
     )
     sentence = interpret._residual_reason(
-        row, target="logFC", target_label="logFC", residual_sd=0.5, probes_per_gene=counts
+        row, target="logFC", target_label="logFC", residual_sd=0.5, rows_per_gene=counts, saw_statistics=True,
+        probes=True,
     )
     assert expected in sentence and sentence.endswith(".")
+
+
+def _reason(symbol, observed, predicted, **context):
+    row = pd.Series(
+        {"symbol": symbol, "observed": observed, "predicted": predicted, "residual": observed - predicted}
+    )
+    options = {"rows_per_gene": {}, "saw_statistics": True, "probes": True, **context}
+    return interpret._residual_reason(row, target="logFC", target_label="logFC", residual_sd=0.5, **options)
+
+
+def test_residual_reasons_say_nothing_of_statistics_the_model_did_not_see():
+    sentence = _reason("KRT19", 3.0, 1.0, saw_statistics=False)
+    assert "statistics imply" not in sentence
+    assert "4.0 residual sd higher than the model's features predict" in sentence
+    assert "the model's features point elsewhere" in sentence
+    assert "statistics imply" in _reason("KRT19", 3.0, 1.0, saw_statistics=True)
+
+
+def test_residual_reasons_of_rna_seq_rows_use_no_probe_language():
+    # several rows of one gene: named as such, without probes
+    several = _reason("LMNA", 1.0, 0.0, rows_per_gene={"LMNA": 3}, probes=False)
+    assert "LMNA has 3 rows in the table" in several and "transcripts, versions or duplicated entries" in several
+    assert "probe" not in several
+    # an Ensembl table without a symbol column: no symbol complaint, no probe
+    ensembl = _reason(None, 2.0, 0.0, probes=False, has_symbols=False, saw_statistics=False)
+    assert "probe" not in ensembl and "no gene symbol" not in ensembl
+    assert "probe" not in _reason(None, 2.0, 0.0, probes=False)
+    assert "the row has no gene symbol" in _reason(None, 2.0, 0.0, probes=False)
+
+
+def test_rows_are_probes_only_in_a_microarray_table(synthetic_table, tmp_path):
+    assert interpret.rows_are_probes(read_de_table(synthetic_table))  # GEO2R: probe IDs
+    ensembl = tmp_path / "deseq2.csv"
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "": [f"ENSG{index:011d}" for index in range(60)], "baseMean": rng.uniform(10, 1000, 60),
+        "log2FoldChange": rng.normal(size=60), "lfcSE": rng.uniform(0.1, 0.5, 60), "stat": rng.normal(size=60),
+        "pvalue": rng.uniform(size=60), "padj": rng.uniform(size=60),
+    })
+    frame.to_csv(ensembl, index=False)
+    table = read_de_table(ensembl)
+    assert not interpret.rows_are_probes(table)
+    assert table.tool.startswith("DESeq2") or table.tool.startswith("PyDESeq2")
 
 
 def test_new_parameters_are_validated():

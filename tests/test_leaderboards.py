@@ -118,12 +118,17 @@ def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
     ]
     demo = read_de_table(demo_slice)
     demo_design = prepare_design(demo, target="logFC")
-    best = compare_models(demo_design, models=("DummyRegressor", "LinearRegression"), seed=0).best
-    ranking = compare_ranking(best, demo_design, demo, seed=0)
+    ranking = compare_ranking(demo_design, demo, seed=0)
     assert any("arithmetic" in note for note in ranking.notes)
     ranking_ax = plots.plot_ranking_comparison(ranking).axes[0]
     assert len(ranking_ax.get_yticklabels()) == 3
     assert ranking_ax.get_xlim()[0] <= min(0.0, ranking.table.iloc[:, 1].min())
+    # two bars per row (Spearman, AUC), each with its 95% interval over the repeated splits
+    from matplotlib.container import BarContainer
+
+    bars = [container for container in ranking_ax.containers if isinstance(container, BarContainer)]
+    assert len(ranking_ax.patches) == 6 and len(bars) == 2
+    assert all(container.errorbar is not None for container in bars)
 
 def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
     from conftest import SHARED_TABLES
@@ -176,6 +181,12 @@ def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
     ranking = results["ranking"]
     assert ranking is not None and ranking["threshold"] == 0.05 and len(ranking["rows"]) == 3
     approaches = [row["ranking by"] for row in ranking["rows"]]
-    assert approaches[0].startswith(f"regression ({results['best_model']})")
-    assert approaches[1].startswith("classification") and approaches[2].startswith("observed label")
+    assert approaches[0] == ("genes ranked by predicted |log2FoldChange| (regression: HistGradientBoostingRegressor "
+                             "on |log2FoldChange|)")
+    assert approaches[1] == ("genes ranked by predicted probability of padj < 0.05 (classification: "
+                             "HistGradientBoostingClassifier)")
+    assert approaches[2].startswith("genes ranked by the observed label")
     assert [row["AUC for significance"] is None for row in ranking["rows"]] == [False, False, True]
+    for row in ranking["rows"][:2]:  # each score with its 95% interval over the repeated splits
+        assert row["AUC 95% CI low"] <= row["AUC for significance"] <= row["AUC 95% CI high"]
+        assert row["Spearman 95% CI low"] <= row["Spearman with |log2FoldChange|"] <= row["Spearman 95% CI high"]
