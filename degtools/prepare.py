@@ -154,7 +154,7 @@ def prepare_design(
     features = [feature for feature in features if data[feature].notna().any()]
     if len(data) < MIN_ROWS:
         raise InputError(
-            f"{table.path.name} has {len(data)} rows with a {label} value; the models need at least "
+            f"{table.path.name} has too few rows: {len(data)} with a {label} value; the models need at least "
             f"{MIN_ROWS}. Use a table with more genes or another target."
         )
     if data[target].nunique() < 2:

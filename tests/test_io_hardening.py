@@ -5,13 +5,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from matplotlib.figure import Figure
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from degtools.errors import InputError
 from degtools.io import read_de_table
 from degtools.planning import plan_jobs
+from degtools.plots import plot_distributions
+from degtools.prepare import prepare_design
 
 CORPUS = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +56,61 @@ def test_batch_planning_flags_a_fifo_input(fifo, tmp_path):
     params.write_text(f"input_table: {fifo}\ntarget: logFC\n", encoding="utf-8")
     (job,) = plan_jobs([params])
     assert job.problem is not None and "named pipe (FIFO)" in job.problem
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Values whose square overflows a float; a NUL byte past the sniffed head
+# --------------------------------------------------------------------------------------------
+
+
+def test_values_near_the_largest_float_are_read_as_missing_with_a_note_and_a_warning():
+    table = read_de_table(CORPUS / "sanity_extreme_values.csv")
+    frame = pd.read_csv(CORPUS / "sanity_extreme_values.csv")
+    huge = {"logFC": [4, 17], "AveExpr": [8, 9, 30]}
+    for original, rows in huge.items():
+        assert (frame[original].abs() > 1e300).sum() == len(rows)  # the fixture holds them
+        canonical = table.column_map[original]
+        assert table.data[canonical].isna().to_numpy().nonzero()[0].tolist() == rows
+        others = table.data[canonical].drop(index=rows)
+        np.testing.assert_array_equal(others, frame[original].drop(index=rows))  # nothing else touched
+    assert table.extreme_values == {"logFC": 2, "AveExpr": 3}
+    assert table.na_counts["logFC"] == 2 and table.na_counts["AveExpr"] == 3
+    assert any(note.startswith("logFC: 2 values beyond ±1e+150 set to missing") for note in table.notes)
+    assert any("were read as missing in logFC (2), AveExpr (3)" in warning for warning in table.warnings)
+    assert not any("2^1" in warning for warning in table.warnings)  # no 300-digit exponent in the fold-change warning
+
+
+def test_extreme_values_no_longer_break_the_histograms_or_the_models():
+    table = read_de_table(CORPUS / "sanity_extreme_values.csv")
+    figure = plot_distributions(table)
+    assert isinstance(figure, Figure)
+    design = prepare_design(table, target="logFC")
+    assert design.rows_used == 58  # the two huge fold changes are missing targets
+    model = make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), LinearRegression())
+    model.fit(design.X_train, design.y_train)
+    assert np.isfinite(model.predict(design.X_test)).all()
+
+
+def test_a_nul_byte_after_the_first_8_kb_is_refused_in_one_line():
+    payload = (CORPUS / "bad_nul_after_8k.tsv").read_bytes()
+    assert payload.index(b"\x00") > 8192  # past the binary sniff of the head
+    with pytest.raises(InputError, match=r"holds 1 NUL byte\(s\), the first on line 152") as caught:
+        read_de_table(CORPUS / "bad_nul_after_8k.tsv")
+    assert "\n" not in str(caught.value)
+
+
+# --------------------------------------------------------------------------------------------
+# 3. An .xlsx sheet declaring dimension A1 (R's xlsx package) is read to its real end
+# --------------------------------------------------------------------------------------------
+
+
+def test_workbook_with_a_one_cell_dimension_is_read_whole():
+    name = CORPUS / "deseq2_dimension_a1.xlsx"
+    with zipfile.ZipFile(name) as archive:
+        assert b'<dimension ref="A1"/>' in archive.read("xl/worksheets/sheet1.xml")
+    table = read_de_table(name)
+    frame = pd.read_excel(name)  # pandas reads every row
+    assert len(table.data) == len(frame) == 40
+    np.testing.assert_array_equal(table.data["logFC"], frame["log2FoldChange"])
+    assert list(table.data["gene_id"]) == list(frame["gene_id"])
+    assert "one cell" in table.source["sheet_extent"]

@@ -23,7 +23,7 @@ import pandas as pd
 from degtools.errors import InputError
 from degtools.io.detect import choose_identifier, choose_symbols, detect_tool, table_id_header
 from degtools.io.genes import apply_id_map, collapse_genes, count_duplicates, looks_like_symbols, read_id_map
-from degtools.io.sanity import sanity_warnings
+from degtools.io.sanity import MAX_MAGNITUDE, mask_extreme_values, sanity_warnings
 from degtools.io.source import decode_text, resolve_input_path, unwrap_payload
 from degtools.io.split import split_text, split_workbook
 from degtools.io.table import DETable
@@ -129,6 +129,7 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
     raw_numbers: list[str] = []
     na_counts: dict[str, int] = {}
     comma_columns: list[str] = []
+    extreme_values: dict[str, int] = {}
     decimal_comma = source.get("separator") in ("semicolon", "tab", "whitespace")
     for original in cells.columns:
         text = cells[original].str.strip()
@@ -152,6 +153,12 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
                 notes.append(f"{original}: {int(infinite.sum()):,} infinite values (Inf/-Inf) set to missing")
                 numbers = numbers.mask(infinite)
                 na_counts[original] += int(infinite.sum())
+            numbers, extreme = mask_extreme_values(numbers)
+            if extreme:
+                notes.append(f"{original}: {extreme:,} values beyond ±{MAX_MAGNITUDE:.0e} set to missing "
+                             "(their square overflows a float)")
+                na_counts[original] += extreme
+                extreme_values[original] = extreme
             columns[canonical] = numbers
             raw_numbers.extend(text[present].head(200).tolist())
         else:
@@ -188,6 +195,7 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
     table = DETable(
         data=data, path=path, tool=tool, column_map=column_map, sha256=file_sha256(path), stat_kind=stat_kind,
         mean_scale=mean_scale, notes=notes, source=source, rows_read=len(data), na_counts=na_counts,
+        extreme_values=extreme_values,
     )
     if not table.numeric_columns:
         raise InputError(

@@ -139,6 +139,13 @@ def decode_text(path: Path, payload: bytes, source: dict[str, str]) -> str:
             text, source["encoding"] = payload.decode("utf-8-sig"), "UTF-8"
         except UnicodeDecodeError:
             text, source["encoding"] = payload.decode("cp1252", errors="replace"), "Windows-1252 (not UTF-8)"
+    if "\x00" in text:  # past the 8 KB sniffed above: the text would carry it into the report
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(
+            f"{path.name} holds {text.count(chr(0)):,} NUL byte(s), the first on line {line:,}: binary data inside "
+            "a text table (a damaged download or a file written while in use); expected plain text: fix or "
+            "remove that line, or export the table again."
+        )
     start = text.lstrip()[:1000].lower()
     if start.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body")) or "<html" in start:
         raise InputError(

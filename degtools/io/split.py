@@ -119,6 +119,17 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _trust_no_single_cell_dimension(worksheet: Any, source: dict[str, str]) -> None:
+    """Read a sheet to its real end when it declares a one-cell extent.
+
+    openpyxl's read-only mode stops at the sheet's declared ``<dimension ref=...>``; R's ``xlsx``
+    package (Apache POI) writes ``A1`` whatever the sheet holds, which would hide every data row.
+    """
+    if worksheet.max_row in (None, 1) or worksheet.max_column in (None, 1):
+        worksheet.reset_dimensions()  # iterate over the rows actually stored, however many
+        source["sheet_extent"] = "declared as one cell; read to the last stored row"
+
+
 def split_workbook(path: Path, payload: bytes, sheet: str, source: dict[str, str]) -> tuple[list[str], pd.DataFrame]:
     """Header fields and cell strings of one sheet of an ``.xlsx`` workbook."""
     import openpyxl
@@ -148,9 +159,11 @@ def split_workbook(path: Path, payload: bytes, sheet: str, source: dict[str, str
         )
     source["container"] = "xlsx"
     source["sheet"] = sheet
+    worksheet = book[sheet]
+    _trust_no_single_cell_dimension(worksheet, source)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        rows = [[_cell_text(value) for value in row] for row in book[sheet].iter_rows(values_only=True)]
+        rows = [[_cell_text(value) for value in row] for row in worksheet.iter_rows(values_only=True)]
     book.close()
     rows = [row for row in rows if any(rows_cell != "" for rows_cell in row)]
     if not rows:
