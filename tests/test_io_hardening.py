@@ -114,3 +114,45 @@ def test_workbook_with_a_one_cell_dimension_is_read_whole():
     np.testing.assert_array_equal(table.data["logFC"], frame["log2FoldChange"])
     assert list(table.data["gene_id"]) == list(frame["gene_id"])
     assert "one cell" in table.source["sheet_extent"]
+
+
+# --------------------------------------------------------------------------------------------
+# 4. An edgeR proteomics table: no test name to give, no symbol column, no gene split
+# --------------------------------------------------------------------------------------------
+
+
+def test_edger_table_without_logcpm_f_or_lr_names_no_test():
+    table = read_de_table(CORPUS / "edger_proteomics_qlf.csv")
+    assert table.tool == "edgeR (test not identifiable)"
+    assert any("the test is not named" in note for note in table.notes)
+    assert read_de_table(CORPUS / "edger_exacttest.zip").tool == "edgeR (exactTest)"  # logCPM: exactTest's shape
+
+
+def test_two_valued_calls_are_not_gene_symbols_and_accessions_are_ids():
+    table = read_de_table(CORPUS / "edger_proteomics_qlf.csv")
+    frame = pd.read_csv(CORPUS / "edger_proteomics_qlf.csv")
+    assert set(frame["direction"]) == {"up", "down"}  # symbol-like words, but two values in 300 rows
+    record = table.record()
+    assert record["symbol_column"] is None and record["id_column"] == "Accession"
+    assert table.data["gene_id"].str.match(r"^sp\|P\d{5}\|PRT\d+_HUMAN$").all()
+    assert "symbol" not in table.data
+
+
+@pytest.mark.parametrize("ids", [[f"sp|P{10000 + i:05d}|PRT{i}_HUMAN" for i in range(40)],
+                                 [f"Q{i % 10}{chr(65 + i % 26)}{i:02d}{i % 10}" for i in range(40)],
+                                 [f"PRT{i}_MOUSE" for i in range(40)]])
+def test_uniprot_accessions_and_entry_names_are_not_used_as_symbols(tmp_path, ids):
+    path = tmp_path / "uniprot.csv"
+    pd.DataFrame({"protein": ids, "logFC": np.linspace(-2, 2, 40), "PValue": np.linspace(0.001, 1, 40)}).to_csv(
+        path, index=False)
+    table = read_de_table(path)
+    assert table.record()["id_column"] == "protein"
+    assert "symbol" not in table.data
+
+
+def test_a_symbol_column_found_by_values_still_needs_many_distinct_values(tmp_path):
+    path = tmp_path / "symbols_unnamed.csv"
+    frame = pd.DataFrame({"probe": [f"{i}_at" for i in range(60)], "what": [f"GENE{i // 2}" for i in range(60)],
+                          "logFC": np.linspace(-2, 2, 60), "P.Value": np.linspace(0.001, 1, 60)})
+    frame.to_csv(path, index=False)
+    assert read_de_table(path).record()["symbol_column"] == "what"  # 30 distinct of 60: symbols, two probes each

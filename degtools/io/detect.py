@@ -46,7 +46,11 @@ def detect_tool(
             return "edgeR (QL F-test)", "F", mean_scale, notes
         if "LR" in columns:
             return "edgeR (LRT)", "LR", mean_scale, notes
-        return "edgeR (exactTest)", None, mean_scale, notes
+        if "logCPM" in columns:  # topTags of exactTest: logFC, logCPM, PValue, FDR and no statistic
+            return "edgeR (exactTest)", None, mean_scale, notes
+        notes.append("edgeR columns without logCPM, F or LR: exactTest, glmQLFTest and glmLRT tables all look "
+                     "like this once those columns are dropped, so the test is not named")
+        return "edgeR (test not identifiable)", None, mean_scale, notes
     if "logFC" in columns and "P.Value" in columns:
         mean_scale = "log2" if "AveExpr" in columns else None
         kind = "t" if "t" in columns else ("F" if "F" in columns else None)
@@ -73,13 +77,27 @@ def choose_identifier(data: pd.DataFrame, column_map: dict[str, str], text_colum
     return best
 
 
+#: a column found by its values is a symbol column only with this share of its values distinct ...
+MIN_DISTINCT_SYMBOL_SHARE = 0.5
+#: ... and at least this many distinct values: "up"/"down" or "yes"/"no" look like symbols but are calls.
+MIN_DISTINCT_SYMBOLS = 10
+
+
+def varied_like_symbols(values: pd.Series) -> bool:
+    """Whether a column has as many distinct values as a symbol column has (one gene per row, mostly)."""
+    present = values.dropna().astype(str).str.strip()
+    present = present[present.ne("")]
+    distinct = present.nunique()
+    return distinct >= MIN_DISTINCT_SYMBOLS and distinct >= MIN_DISTINCT_SYMBOL_SHARE * len(present)
+
+
 def choose_symbols(data: pd.DataFrame, column_map: dict[str, str], text_columns: list[str]) -> str | None:
-    """The first unmapped text column whose values look like gene symbols."""
+    """The first unmapped text column whose values look like gene symbols and are as varied as symbols."""
     for name in text_columns:
         canonical = column_map[name]
         if canonical in VOCABULARY or normalise_header(name) in ANNOTATION_HEADERS:
             continue
-        if looks_like_symbols(data[canonical]):
+        if looks_like_symbols(data[canonical]) and varied_like_symbols(data[canonical]):
             return name
     return None
 

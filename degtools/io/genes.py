@@ -94,10 +94,12 @@ def apply_id_map(table: DETable, mapping: dict[str, str]) -> DETable:
 _ONE_SYMBOL = r"[A-Za-z][A-Za-z0-9._@-]{0,24}"
 _SYMBOL = re.compile(rf"^{_ONE_SYMBOL}(\s*{re.escape(MULTI_GENE_SEPARATOR)}\s*{_ONE_SYMBOL})*$")
 #: identifiers that look like symbols but are IDs: Ensembl, RefSeq, Affymetrix probes, Entrez numbers,
-#: FlyBase, yeast systematic ORF names, and numbered placeholders (g1, gene2, p3, row4).
+#: FlyBase, yeast systematic ORF names, numbered placeholders (g1, gene2, p3, row4), and UniProt
+#: accessions (P12345, A0A023GPI8) and entry names (P53_HUMAN: a protein mnemonic, not the gene symbol).
 _NOT_SYMBOL = re.compile(
     r"^(ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|[NX][MR]_\d+(\.\d+)?|.*_(x_|s_|a_)?at|\d+|FBgn\d+"
-    r"|Y[A-P][LR]\d{3}[WC](-[A-Z])?|(g|gene|p|probe|row|id)\d+)$"
+    r"|Y[A-P][LR]\d{3}[WC](-[A-Z])?|(g|gene|p|probe|row|id)\d+"
+    r"|[OPQ][0-9][A-Z0-9]{3}[0-9](-\d+)?|[A-NR-Z][0-9]([A-Z][A-Z0-9]{2}[0-9]){1,2}(-\d+)?|[A-Z0-9]{1,10}_[A-Z]{2,5})$"
 )
 
 
