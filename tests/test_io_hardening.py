@@ -156,3 +156,44 @@ def test_a_symbol_column_found_by_values_still_needs_many_distinct_values(tmp_pa
                           "logFC": np.linspace(-2, 2, 60), "P.Value": np.linspace(0.001, 1, 60)})
     frame.to_csv(path, index=False)
     assert read_de_table(path).record()["symbol_column"] == "what"  # 30 distinct of 60: symbols, two probes each
+
+
+# --------------------------------------------------------------------------------------------
+# 5. DESeq2 lfcShrink tables: labelled, svalue known, the broken Wald identity said
+# --------------------------------------------------------------------------------------------
+
+
+def test_apeglm_table_with_svalue_is_labelled_and_svalue_is_known():
+    table = read_de_table(CORPUS / "deseq2_apeglm_svalue.tsv")
+    assert table.tool == "DESeq2 (lfcShrink)" and table.stat_kind is None
+    assert table.column_map["svalue"] == "svalue"
+    meaning = table.describe_columns().set_index("column").loc["svalue", "meaning"]
+    assert "s-value" in meaning and meaning != "other column"
+    assert any("log2FoldChange = stat × lfcSE no longer holds" in note for note in table.notes)
+    assert any(note.startswith("svalue: s-values") for note in table.notes)
+
+
+def test_normal_shrinkage_is_found_from_the_numbers():
+    frame = pd.read_csv(CORPUS / "deseq2_lfcshrink_normal.csv", index_col=0)
+    differ = int((~np.isclose(frame["stat"] * frame["lfcSE"], frame["log2FoldChange"], rtol=1e-6)).sum())
+    assert differ > len(frame) / 2  # the fixture's fold changes are shrunk
+    table = read_de_table(CORPUS / "deseq2_lfcshrink_normal.csv")
+    assert table.tool == "DESeq2 (lfcShrink)" and table.stat_kind == "Wald"
+    assert any(f"differs from stat × lfcSE in {differ:,} of {len(frame):,} genes" in note for note in table.notes)
+
+
+@pytest.mark.parametrize("name", ["deseq2_results.csv.gz", "pydeseq2_results.csv.xz"])
+def test_unshrunken_deseq2_tables_keep_their_label(name):
+    assert read_de_table(CORPUS / name).tool in ("DESeq2", "PyDESeq2")
+
+
+def test_deseq2_lrt_table_is_not_taken_for_shrunk(tmp_path):
+    # An LRT's stat is a chi-squared statistic (never negative): not stat = log2FoldChange / lfcSE.
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame({"baseMean": rng.lognormal(5, 1, 60), "log2FoldChange": rng.normal(size=60),
+                          "lfcSE": rng.uniform(0.1, 0.5, 60), "stat": rng.chisquare(2, 60),
+                          "pvalue": rng.uniform(size=60), "padj": rng.uniform(size=60)},
+                         index=[f"ENSG{i:011d}" for i in range(60)])
+    path = tmp_path / "lrt.csv"
+    frame.to_csv(path, float_format="%.15g")
+    assert read_de_table(path).tool == "DESeq2"

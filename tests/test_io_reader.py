@@ -127,6 +127,7 @@ CORPUS_EXPECTED = [
     ("geo2r_multigene.tsv", {}, "limma (GEO2R)", "ID", "Gene.symbol", {}),
     ("ids_only.csv", {"id_map": str(CORPUS / "id_map.tsv")}, "PyDESeq2", "gene_id", "symbol (from id_map)", {}),
     ("edger_proteomics_qlf.csv", {}, "edgeR (test not identifiable)", "Accession", None, {"separator": "comma"}),
+    ("deseq2_lfcshrink_normal.csv", {}, "DESeq2 (lfcShrink)", ROW_NAMES, None, {"separator": "comma"}),
     # reader hardening (make_fixtures_hardening.py)
     ("deseq2_dimension_a1.xlsx", {}, "PyDESeq2", "gene_id", None, {"container": "xlsx", "sheet": "results"}),
 ]
@@ -147,7 +148,7 @@ def test_corpus_file_is_read(name, options, tool, id_column, symbol_column, sour
 
 #: fixtures of other test modules (made by their own generators in tests/data/), not reader-corpus files.
 OTHER_TESTS_FIXTURES = {
-    "make_fixtures_origins.py", "deseq2_apeglm_svalue.tsv", "deseq2_lfcshrink_normal.csv",
+    "make_fixtures_origins.py", "deseq2_apeglm_svalue.tsv",
     "limma_voom_weights_b.csv", "mosuite_limma_voom_3contrasts_mouse.csv.gz",
     "make_fixtures_contrasts.py", "limma_multicoef_toptable.tsv", "timecourse_logfc.csv",
     "deseq2_contrasts_prefix.csv", "deseq2_contrasts_suffix.tsv", "make_fixtures_hardening.py",

@@ -29,6 +29,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "padj": ("adj.P.Val", "padj", "FDR", "p_val_adj"),
     "B": ("B",),
     "cluster": ("cluster",),
+    "svalue": ("svalue",),
 }
 
 #: canonical name -> header spellings after lower-casing and dropping everything but letters
@@ -46,6 +47,7 @@ LOOSE_VOCABULARY: dict[str, tuple[str, ...]] = {
     "padj": ("adjpval", "adjpvalue", "padj", "fdr", "qvalue", "qval", "padjusted", "pvaladj", "adjp", "fdrbh"),
     "B": ("b", "lods"),
     "cluster": ("cluster", "clusters"),
+    "svalue": ("svalue", "sval"),
 }
 
 #: canonical columns that are identifiers or text, never features or targets.
@@ -72,6 +74,7 @@ DESCRIPTIONS = {
     "padj": "multiple-testing adjusted p-value",
     "B": "log-odds that the gene is differentially expressed (limma B)",
     "cluster": "cell cluster the row belongs to (Seurat)",
+    "svalue": "s-value of the shrunken fold change (DESeq2 lfcShrink apeglm/ashr): chance that its sign is wrong",
 }
 
 #: canonical columns that count as DE statistics (a table needs at least one of them).
