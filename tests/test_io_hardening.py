@@ -19,8 +19,9 @@ from sklearn.preprocessing import StandardScaler
 
 from degtools.errors import InputError
 from degtools.io import read_de_table
+from degtools.io.reader import MAX_COLUMNS
 from degtools.planning import plan_jobs
-from degtools.plots import plot_distributions
+from degtools.plots import MAX_DISTRIBUTION_PLOTS, plot_distributions
 from degtools.prepare import prepare_design
 
 CORPUS = Path(__file__).resolve().parent / "data"
@@ -197,3 +198,37 @@ def test_deseq2_lrt_table_is_not_taken_for_shrunk(tmp_path):
     path = tmp_path / "lrt.csv"
     frame.to_csv(path, float_format="%.15g")
     assert read_de_table(path).tool == "DESeq2"
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Size: too many columns are refused in one line; the histograms are capped
+# --------------------------------------------------------------------------------------------
+
+
+def _wide_table(path: Path, columns: int, rows: int = 40) -> Path:
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame(rng.normal(size=(rows, columns)), columns=[f"sample_{i}" for i in range(columns)])
+    frame.insert(0, "P.Value", rng.uniform(size=rows))
+    frame.insert(0, "logFC", rng.normal(size=rows))
+    frame.insert(0, "ID", [f"g{i}" for i in range(rows)])
+    frame.to_csv(path, index=False, float_format="%.6g")
+    return path
+
+
+def test_a_table_wider_than_the_limit_is_refused_in_one_line(tmp_path):
+    path = _wide_table(tmp_path / "cohort.csv", MAX_COLUMNS)  # MAX_COLUMNS + 3 columns in all
+    with pytest.raises(InputError, match=rf"cohort.csv has {MAX_COLUMNS + 3} columns; degtools reads at most "
+                                         rf"{MAX_COLUMNS}.*cut -f1-10") as caught:
+        read_de_table(path)
+    assert "\n" not in str(caught.value)
+    assert len(read_de_table(_wide_table(tmp_path / "ok.csv", MAX_COLUMNS - 3)).data.columns) == MAX_COLUMNS
+
+
+def test_distribution_plots_are_capped_with_a_note(tmp_path):
+    table = read_de_table(_wide_table(tmp_path / "sixty.csv", 60))
+    assert len(table.numeric_columns) == 62
+    figure = plot_distributions(table)
+    drawn = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(drawn) == MAX_DISTRIBUTION_PLOTS
+    assert [ax.get_title() for ax in drawn[:3]] == ["logFC", "P.Value", "sample_0"]
+    assert figure._suptitle.get_text() == f"first {MAX_DISTRIBUTION_PLOTS} of 62 numeric columns (22 not drawn)"

@@ -104,6 +104,7 @@ def read_de_table(
                 f"sheet {sheet!r} was given but {path.name} is not an .xlsx workbook; drop the sheet parameter."
             )
         header, cells = split_text(path, decode_text(path, payload, source), source)
+    check_column_count(path, cells.shape[1])
     names = name_columns(path, header, cells.shape[1], source)
     cells.columns = names
     # a trailing separator on every line leaves a nameless, empty last column: drop it
@@ -219,6 +220,21 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
     table.rows_usable = count_usable_rows(table.data)
     table.warnings = sanity_warnings(table, cluster_given=bool(cluster))
     return table
+
+
+#: most columns a table may have: the audit compares columns pairwise and the report draws one histogram
+#: per column, so a 10,000-column table (per-sample values of a large cohort) would never finish.
+MAX_COLUMNS = 500
+
+
+def check_column_count(path: Path, width: int) -> None:
+    """Refuse a table wider than :data:`MAX_COLUMNS`, saying how to keep the columns that matter."""
+    if width > MAX_COLUMNS:
+        raise InputError(
+            f"{path.name} has {width:,} columns; degtools reads at most {MAX_COLUMNS:,} (the leakage audit compares "
+            "every pair of columns): keep the ID and DE statistic columns (and any features you want), e.g. "
+            "`cut -f1-10 FILE` or pandas `usecols=`, and pass that smaller table."
+        )
 
 
 def select_cluster(table: DETable, cluster: str) -> DETable:
