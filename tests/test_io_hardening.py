@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 from degtools.errors import InputError
 from degtools.io import read_de_table
-from degtools.io.reader import MAX_COLUMNS
+from degtools.io.split import MAX_COLUMNS
 from degtools.planning import plan_jobs
 from degtools.plots import MAX_DISTRIBUTION_PLOTS, plot_distributions
 from degtools.prepare import prepare_design
@@ -218,7 +218,7 @@ def _wide_table(path: Path, columns: int, rows: int = 40) -> Path:
 def test_a_table_wider_than_the_limit_is_refused_in_one_line(tmp_path):
     path = _wide_table(tmp_path / "cohort.csv", MAX_COLUMNS)  # MAX_COLUMNS + 3 columns in all
     with pytest.raises(InputError, match=rf"cohort.csv has {MAX_COLUMNS + 3} columns; degtools reads at most "
-                                         rf"{MAX_COLUMNS}.*cut -f1-10") as caught:
+                                         rf"{MAX_COLUMNS}.*cut -d, -f1-10") as caught:
         read_de_table(path)
     assert "\n" not in str(caught.value)
     assert len(read_de_table(_wide_table(tmp_path / "ok.csv", MAX_COLUMNS - 3)).data.columns) == MAX_COLUMNS

@@ -25,7 +25,7 @@ from degtools.io.detect import choose_identifier, choose_symbols, detect_tool, t
 from degtools.io.genes import apply_id_map, collapse_genes, count_duplicates, looks_like_symbols, read_id_map
 from degtools.io.sanity import MAX_MAGNITUDE, mask_extreme_values, sanity_warnings
 from degtools.io.source import decode_text, resolve_input_path, unwrap_payload
-from degtools.io.split import split_text, split_workbook
+from degtools.io.split import check_column_count, split_text, split_workbook
 from degtools.io.table import DETable
 from degtools.io.vocabulary import (
     ANNOTATION_HEADERS,
@@ -220,21 +220,6 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
     table.rows_usable = count_usable_rows(table.data)
     table.warnings = sanity_warnings(table, cluster_given=bool(cluster))
     return table
-
-
-#: most columns a table may have: the audit compares columns pairwise and the report draws one histogram
-#: per column, so a 10,000-column table (per-sample values of a large cohort) would never finish.
-MAX_COLUMNS = 500
-
-
-def check_column_count(path: Path, width: int) -> None:
-    """Refuse a table wider than :data:`MAX_COLUMNS`, saying how to keep the columns that matter."""
-    if width > MAX_COLUMNS:
-        raise InputError(
-            f"{path.name} has {width:,} columns; degtools reads at most {MAX_COLUMNS:,} (the leakage audit compares "
-            "every pair of columns): keep the ID and DE statistic columns (and any features you want), e.g. "
-            "`cut -f1-10 FILE` or pandas `usecols=`, and pass that smaller table."
-        )
 
 
 def select_cluster(table: DETable, cluster: str) -> DETable:

@@ -21,6 +21,21 @@ from degtools.errors import InputError
 SEPARATOR_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", " ": "whitespace"}
 
 
+#: most columns a table may have: the audit compares columns pairwise and the report draws one histogram
+#: per column, so a 10,000-column table (per-sample values of a large cohort) would never finish.
+MAX_COLUMNS = 500
+
+
+def check_column_count(path: Path, width: int) -> None:
+    """Refuse a table wider than :data:`MAX_COLUMNS`, saying how to keep the columns that matter."""
+    if width > MAX_COLUMNS:
+        raise InputError(
+            f"{path.name} has {width:,} columns; degtools reads at most {MAX_COLUMNS:,} (the leakage audit compares "
+            "every pair of columns): keep the ID and DE statistic columns (and any features you want), e.g. "
+            "`cut -d, -f1-10 FILE` (tab-separated: `cut -f1-10`) or pandas `usecols=`, and pass that smaller table."
+        )
+
+
 def _field_counts(lines: list[str], separator: str) -> list[int]:
     if separator == " ":
         reader = csv.reader((line.strip() for line in lines), delimiter=" ", skipinitialspace=True)
@@ -89,6 +104,7 @@ def split_text(path: Path, text: str, source: dict[str, str]) -> tuple[list[str]
         source["quoting"] = "quoted"
     counts = _field_counts(lines[1:200], separator)
     width = max([*counts, len(header)])
+    check_column_count(path, width)  # before the body is parsed: a 10,000-column table is refused at once
     body_text = "\n".join(lines[1:])
     try:
         cells = pd.read_csv(
@@ -182,4 +198,5 @@ def split_workbook(path: Path, payload: bytes, sheet: str, source: dict[str, str
     while header and header[-1] == "" and all(len(row) < len(header) or row[len(header) - 1] == "" for row in rows):
         header = header[:-1]
         rows = [row[: len(header)] for row in rows]
+    check_column_count(path, max(len(row) for row in rows))
     return header, pd.DataFrame(rows[1:], dtype=str).fillna("")
