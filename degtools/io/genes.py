@@ -13,6 +13,7 @@ import pandas as pd
 from degtools.errors import InputError
 from degtools.io.split import sniff_separator
 from degtools.io.table import DETable
+from degtools.io.vocabulary import strip_cells
 
 #: what joins the symbols of a row that names several genes (GEO's ``A /// B``).
 MULTI_GENE_SEPARATOR = "///"
@@ -119,8 +120,8 @@ def count_duplicates(data: pd.DataFrame) -> dict[str, int]:
     counts: dict[str, int] = {}
     for column in ("gene_id", "symbol"):
         if column in data:
-            values = data[column].dropna().astype(str)
-            values = values[values.str.strip().ne("")]
+            values = strip_cells(data[column].dropna())
+            values = values[values.ne("")]
             counts[column] = int(values.duplicated().sum())
     if "symbol" in data:
         counts["multi_gene_symbols"] = int(
