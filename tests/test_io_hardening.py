@@ -232,3 +232,17 @@ def test_distribution_plots_are_capped_with_a_note(tmp_path):
     assert len(drawn) == MAX_DISTRIBUTION_PLOTS
     assert [ax.get_title() for ax in drawn[:3]] == ["logFC", "P.Value", "sample_0"]
     assert figure._suptitle.get_text() == f"first {MAX_DISTRIBUTION_PLOTS} of 62 numeric columns (22 not drawn)"
+
+
+def test_a_text_column_that_starts_with_numbers_keeps_its_text(tmp_path):
+    # pandas decides types per chunk unless told otherwise: numbers first, text later must not mix floats in.
+    rows = 300_000
+    path = tmp_path / "late_text.csv"
+    with path.open("w") as handle:
+        handle.write("probe,logFC,P.Value\n")
+        handle.writelines(f"{10_000 + i},{(i % 100) / 50 - 1},0.5\n" for i in range(rows - 1))
+        handle.write("AFFX-X12,0.1,0.5\n")
+    table = read_de_table(path)
+    assert table.record()["id_column"] == "probe"
+    assert table.data["gene_id"].iloc[0] == "10000" and table.data["gene_id"].iloc[-1] == "AFFX-X12"
+    assert len(table.data) == rows and table.data["logFC"].dtype == float

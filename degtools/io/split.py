@@ -152,8 +152,10 @@ def split_text(path: Path, text: str, source: dict[str, str], *,
         types: dict[str, Any] = {"dtype": str, "na_filter": False}
     else:
         # numbers parsed by pandas (its default parser gives the exact float of each decimal, as float() does)
+        # low_memory=False: a column's type is decided on all its rows, never per chunk (a chunk of numbers
+        # followed by one of text would mix floats and strings, turning an ID "12345" into "12345.0")
         types = {"dtype": {position: str for position in text_columns(header, width)},
-                 "na_values": sorted(NA_TOKENS)}
+                 "na_values": sorted(NA_TOKENS), "low_memory": False}
     body = io.BytesIO(body_text.encode("utf-8"))  # pandas' C parser reads bytes; a StringIO costs 4 bytes a character
     del body_text
     try:
