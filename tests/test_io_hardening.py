@@ -235,14 +235,15 @@ def test_distribution_plots_are_capped_with_a_note(tmp_path):
 
 
 def test_a_text_column_that_starts_with_numbers_keeps_its_text(tmp_path):
-    # pandas decides types per chunk unless told otherwise: numbers first, text later must not mix floats in.
+    # pandas decides types per chunk unless told otherwise: numbers first, text later would mix floats in
+    # ("10000.10" -> 10000.1 -> "10000.1").
     rows = 300_000
     path = tmp_path / "late_text.csv"
     with path.open("w") as handle:
-        handle.write("probe,logFC,P.Value\n")
-        handle.writelines(f"{10_000 + i},{(i % 100) / 50 - 1},0.5\n" for i in range(rows - 1))
+        handle.write("accession,logFC,P.Value\n")
+        handle.writelines(f"{10_000 + i}.10,{(i % 100) / 50 - 1},0.5\n" for i in range(rows - 1))
         handle.write("AFFX-X12,0.1,0.5\n")
     table = read_de_table(path)
-    assert table.record()["id_column"] == "probe"
-    assert table.data["gene_id"].iloc[0] == "10000" and table.data["gene_id"].iloc[-1] == "AFFX-X12"
+    assert table.record()["id_column"] == "accession"
+    assert table.data["gene_id"].iloc[0] == "10000.10" and table.data["gene_id"].iloc[-1] == "AFFX-X12"
     assert len(table.data) == rows and table.data["logFC"].dtype == float
