@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -215,6 +216,19 @@ def prepare_design(
         groups_train=groups_train,
         split_kind=split_kind,
     )
+
+
+def design_rows(table: DETable, design: Design) -> DETable:
+    """``table`` cut to the rows ``design`` uses when ``max_rows`` sampled them (else ``table`` itself).
+
+    The leakage audit then measures the rows the models see, at the cost of the sample, not the table.
+    """
+    if design.subsampled_from is None:
+        return table
+    used = design.X_train.index.union(design.X_test.index)
+    subset = copy.copy(table)
+    subset.data = table.data.loc[table.data["gene_id"].isin(used)].reset_index(drop=True)
+    return subset
 
 
 #: fewest distinct genes for a split by gene: a 50% test part and up to 20 CV folds (params.cv_folds).

@@ -174,3 +174,19 @@ def test_gene_split_refuses_more_folds_than_training_genes(tmp_path):
     with pytest.raises(ParamsError, match=r"cv_folds=20 needs at least 20 distinct genes in the training part, which "
                                           r"holds 12"):
         few.cv_splitter(20, 42)
+
+
+def test_design_rows_are_the_sampled_rows_and_the_audit_runs_on_them(demo_slice):
+    from degtools import audit_leakage, design_rows
+
+    table = add_derived_columns(read_de_table(demo_slice))
+    rows = len(table.data)
+    full = prepare_design(table, target="logFC")
+    assert design_rows(table, full) is table  # no max_rows: the audit sees the whole table, as before
+    sampled = prepare_design(table, target="logFC", max_rows=100, seed=3)
+    subset = design_rows(table, sampled)
+    used = set(sampled.X_train.index) | set(sampled.X_test.index)
+    assert set(subset.data["gene_id"]) == used and len(subset.data) >= 100
+    assert len(table.data) == rows > len(subset.data)  # the table itself is untouched
+    audit = audit_leakage(subset, target=sampled.target, features=sampled.features, seed=3)
+    assert {feature.feature for feature in audit.features} == set(sampled.features)
