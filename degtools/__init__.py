@@ -11,7 +11,7 @@ from degtools.params import check_notebook_parameters, validate_params
 _LAZY = {
     "ModelComparison": "degtools.compare", "compare_models": "degtools.compare",
     "predictions": "degtools.compare", "regression_metrics": "degtools.stats",
-    "Design": "degtools.prepare", "describe_numeric": "degtools.prepare",
+    "Design": "degtools.prepare", "describe_numeric": "degtools.prepare", "design_rows": "degtools.prepare",
     "Leaderboards": "degtools.leaderboards", "compare_ranking": "degtools.ranking",
     "LeakageReport": "degtools.leakage",
     "add_derived_columns": "degtools.targets", "explain_target": "degtools.targets",
@@ -68,6 +68,7 @@ __all__ = [
     "compare_reference",
     "describe_models",
     "describe_numeric",
+    "design_rows",
     "explain_target",
     "find_surprising_genes",
     "html_table",

@@ -27,9 +27,15 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     return ax
 
 
+#: most histograms :func:`plot_distributions` draws; a wider table shows its first columns and says so.
+MAX_DISTRIBUTION_PLOTS = 40
+
+
 def plot_distributions(table: DETable, *, axes: np.ndarray | None = None, bins: int = 50) -> Figure:
-    """Histogram of every numeric column, titled with the user's header."""
+    """Histogram of every numeric column (the first :data:`MAX_DISTRIBUTION_PLOTS`), titled with the user's header."""
     columns = table.numeric_columns
+    hidden = len(columns) - MAX_DISTRIBUTION_PLOTS
+    columns = columns[:MAX_DISTRIBUTION_PLOTS]
     if axes is None:
         ncols = min(4, len(columns))
         nrows = math.ceil(len(columns) / ncols)
@@ -43,6 +49,9 @@ def plot_distributions(table: DETable, *, axes: np.ndarray | None = None, bins: 
         ax.set_ylabel("genes")
     for ax in axes[len(columns):]:
         ax.set_visible(False)
+    if hidden > 0:
+        axes[0].figure.suptitle(f"first {MAX_DISTRIBUTION_PLOTS} of {len(columns) + hidden:,} numeric columns "
+                                f"({hidden:,} not drawn)", fontsize=10)
     return axes[0].figure
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -40,8 +41,20 @@ class Design:
     split_kind: str = "random rows"
 
     def cv_splitter(self, cv_folds: int, seed: int):
-        """The k-fold splitter of the training part: by gene when genes repeat, else by row."""
+        """The k-fold splitter of the training part: by gene when genes repeat, else by row.
+
+        Raises
+        ------
+        ParamsError
+            If the training part has fewer distinct genes than ``cv_folds`` (a gene-aware fold needs one).
+        """
         if self.groups_train is not None:
+            genes = int(self.groups_train.nunique())
+            if genes < cv_folds:
+                raise ParamsError(
+                    f"cv_folds={cv_folds} needs at least {cv_folds} distinct genes in the training part, which "
+                    f"holds {genes} (rows of one gene stay in one fold); lower cv_folds or pass group_by_gene=False."
+                )
             return GroupKFold(n_splits=cv_folds, shuffle=True, random_state=seed)
         return KFold(n_splits=cv_folds, shuffle=True, random_state=seed)
 
@@ -154,7 +167,7 @@ def prepare_design(
     features = [feature for feature in features if data[feature].notna().any()]
     if len(data) < MIN_ROWS:
         raise InputError(
-            f"{table.path.name} has {len(data)} rows with a {label} value; the models need at least "
+            f"{table.path.name} has too few rows: {len(data)} with a {label} value; the models need at least "
             f"{MIN_ROWS}. Use a table with more genes or another target."
         )
     if data[target].nunique() < 2:
@@ -165,12 +178,16 @@ def prepare_design(
     X = data[features]
     y = data[target]
     groups = gene_groups(data) if group_by_gene else None
+    split_kind = "random rows"
+    if groups is not None and groups.nunique() < MIN_GENE_GROUPS:
+        split_kind = (f"random rows (the symbols name only {groups.nunique()} distinct genes, fewer than the "
+                      f"{MIN_GENE_GROUPS} a split by gene needs)")
+        groups = None
     if groups is not None:
         # Integer codes in the sorted order of the labels: the same splits as the labels give (sklearn
         # sorts the unique groups first), but its group look-ups run on integers, ~50x faster than on strings.
         groups = pd.Series(pd.factorize(groups, sort=True)[0], index=groups.index)
     groups_train = None
-    split_kind = "random rows"
     if groups is not None:
         splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
         train_rows, test_rows = next(splitter.split(X, y, groups))
@@ -199,6 +216,23 @@ def prepare_design(
         groups_train=groups_train,
         split_kind=split_kind,
     )
+
+
+def design_rows(table: DETable, design: Design) -> DETable:
+    """``table`` cut to the rows ``design`` uses when ``max_rows`` sampled them (else ``table`` itself).
+
+    The leakage audit then measures the rows the models see, at the cost of the sample, not the table.
+    """
+    if design.subsampled_from is None:
+        return table
+    used = design.X_train.index.union(design.X_test.index)
+    subset = copy.copy(table)
+    subset.data = table.data.loc[table.data["gene_id"].isin(used)].reset_index(drop=True)
+    return subset
+
+
+#: fewest distinct genes for a split by gene: a 50% test part and up to 20 CV folds (params.cv_folds).
+MIN_GENE_GROUPS = 40
 
 
 def gene_groups(data: pd.DataFrame) -> pd.Series | None:

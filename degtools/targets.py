@@ -62,15 +62,16 @@ def check_target_values(table: DETable, target: str) -> None:
             f"target {label!r} in {table.path.name} has no values (all {len(table.data):,} missing); "
             "expected numbers to predict: choose another target."
         )
+    # too few rows first: one or two rows are "constant" too, but more rows is what would help
+    if len(values) < MIN_ROWS:
+        raise InputError(
+            f"{table.path.name} has too few rows: {len(values)} with a {label} value; the models need at least "
+            f"{MIN_ROWS}. Use a table with more genes or another target."
+        )
     if values.nunique() < 2:
         raise InputError(
             f"target {label!r} in {table.path.name} is constant ({float(values.iloc[0]):g}); "
             "a constant cannot be predicted. Choose another target."
-        )
-    if len(values) < MIN_ROWS:
-        raise InputError(
-            f"{table.path.name} has {len(values)} rows with a {label} value; the models need at least "
-            f"{MIN_ROWS}. Use a table with more genes or another target."
         )
 
 

@@ -142,7 +142,8 @@ degtools.html_table(prepared.summary)
 # comes from the target's own test or is tied to a leaking column), **independent** (neither).
 
 # %%
-audit = degtools.audit_leakage(model_table, target=prepared.target, features=prepared.features, seed=params["seed"])
+audit = degtools.audit_leakage(degtools.design_rows(model_table, prepared), target=prepared.target,
+                               features=prepared.features, seed=params["seed"])
 degtools.show_notes(audit.notes)
 
 # %%

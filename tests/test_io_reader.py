@@ -126,6 +126,10 @@ CORPUS_EXPECTED = [
     ("limma_na_values.csv", {}, "limma (topTable)", "ID", None, {}),
     ("geo2r_multigene.tsv", {}, "limma (GEO2R)", "ID", "Gene.symbol", {}),
     ("ids_only.csv", {"id_map": str(CORPUS / "id_map.tsv")}, "PyDESeq2", "gene_id", "symbol (from id_map)", {}),
+    ("edger_proteomics_qlf.csv", {}, "edgeR (test not identifiable)", "Accession", None, {"separator": "comma"}),
+    ("deseq2_lfcshrink_normal.csv", {}, "DESeq2 (lfcShrink)", ROW_NAMES, None, {"separator": "comma"}),
+    # reader hardening (make_fixtures_hardening.py)
+    ("deseq2_dimension_a1.xlsx", {}, "PyDESeq2", "gene_id", None, {"container": "xlsx", "sheet": "results"}),
 ]
 
 
@@ -144,10 +148,10 @@ def test_corpus_file_is_read(name, options, tool, id_column, symbol_column, sour
 
 #: fixtures of other test modules (made by their own generators in tests/data/), not reader-corpus files.
 OTHER_TESTS_FIXTURES = {
-    "make_fixtures_origins.py", "deseq2_apeglm_svalue.tsv", "deseq2_lfcshrink_normal.csv",
-    "edger_proteomics_qlf.csv", "limma_voom_weights_b.csv", "mosuite_limma_voom_3contrasts_mouse.csv.gz",
+    "make_fixtures_origins.py", "deseq2_apeglm_svalue.tsv",
+    "limma_voom_weights_b.csv", "mosuite_limma_voom_3contrasts_mouse.csv.gz",
     "make_fixtures_contrasts.py", "limma_multicoef_toptable.tsv", "timecourse_logfc.csv",
-    "deseq2_contrasts_prefix.csv", "deseq2_contrasts_suffix.tsv",
+    "deseq2_contrasts_prefix.csv", "deseq2_contrasts_suffix.tsv", "make_fixtures_hardening.py",
 }
 
 
@@ -159,7 +163,8 @@ def test_corpus_has_at_least_fifteen_good_files_and_a_readme():
     good = {name for name in on_disk if not name.startswith(("bad_", "sanity_"))}
     assert good == {name for name, *_ in CORPUS_EXPECTED}
     assert len(good) >= 15
-    bad_target_files = {"bad_all_na_target.csv", "bad_constant_target.csv", "bad_too_few_rows.csv"}
+    bad_target_files = {"bad_all_na_target.csv", "bad_constant_target.csv", "bad_too_few_rows.csv",
+                        "bad_one_row.csv"}
     assert {name for name in on_disk if name.startswith("bad_")} == {name for name, _ in BAD_FILES} | bad_target_files
     readme = (CORPUS / "README.md").read_text(encoding="utf-8")
     for name, *_ in CORPUS_EXPECTED:
@@ -268,6 +273,7 @@ def test_reader_options_picks_reader_parameters():
         ("sanity_pvalues.csv", ["1 values outside [0, 1]", "exactly 0 for 3 genes", "below P.Value for 2 genes",
                                 "Bonferroni"]),
         ("sanity_zero_genes.csv", ["5 genes have baseMean 0"]),
+        ("sanity_extreme_values.csv", ["were read as missing in logFC (2), AveExpr (3)"]),
     ],
 )
 def test_sanity_warnings(name, expected):
@@ -297,6 +303,7 @@ BAD_FILES = [
     ("bad_no_statistics.csv", r"no DE statistic column I recognise \(numeric columns: colA, colB\).*column_map"),
     ("bad_duplicate_columns.csv", r"duplicate column names \('logFC'\)"),
     ("bad_ragged.csv", r"bad_ragged.csv: the header has 3 fields but data rows have up to 6"),
+    ("bad_nul_after_8k.tsv", r"bad_nul_after_8k.tsv holds 1 NUL byte\(s\), the first on line 152"),
 ]
 
 
@@ -601,5 +608,5 @@ def test_trailing_separator_and_excel_title_rows(tmp_path):
         pd.DataFrame([["Table S2: differentially expressed genes"]]).to_excel(writer, index=False, header=False)
         frame.to_excel(writer, index=False, startrow=2)
     table = read_de_table(book)
-    assert table.tool == "edgeR (exactTest)" and len(table.data) == 40
+    assert table.tool == "edgeR (test not identifiable)" and len(table.data) == 40
     assert table.source["title_rows"] == "1 skipped above the header"

@@ -144,8 +144,9 @@ def test_proteomics_values_are_found_by_headers_and_measured():
     assert set(COUNTS) | {"mean_Control", "mean_Treated"} <= set(origins["logFC"].computed_from)
     assert "the fold change is computed from these" in origins["Control_1_count"].source
     assert origins["FC"].computed_from[0] == "logFC" and "ratio" in origins["FC"].source
-    # the reader takes up/down for gene symbols; the origin says what it is
-    assert origins["symbol"].label == "direction" and "sign of the fold change" in origins["symbol"].source
+    # up/down is not a symbol column (two values); the origin says what it is
+    assert "symbol" not in origins
+    assert origins["direction"].label == "direction" and "sign of the fold change" in origins["direction"].source
     assert "thresholds on padj and |logFC|" in origins["candidate"].source
     assert origins["candidate"].computed_from[:2] == ("padj", "logFC")  # and FC, 2^logFC
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from degtools import (
@@ -12,6 +13,7 @@ from degtools import (
     prepare_design,
     read_de_table,
 )
+from degtools.io import DETable
 from degtools.prepare import gene_groups, parse_feature_choice, resolve_features
 
 
@@ -136,3 +138,55 @@ def test_modelling_parameters_are_validated():
         validate_params({"tuning": "slow"})
     with pytest.raises(ParamsError, match="parameter 'padj_threshold' must be a number between 0 and 1"):
         validate_params({"padj_threshold": 1.5})
+
+
+def _repeated_symbols_table(tmp_path, symbols: list[str]) -> DETable:
+    rows = len(symbols)
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"ID": [f"{i}_at" for i in range(rows)], "Gene.symbol": symbols,
+                          "logFC": rng.normal(size=rows), "P.Value": rng.uniform(size=rows),
+                          "AveExpr": rng.uniform(4, 12, size=rows)})
+    path = tmp_path / "few_genes.csv"
+    frame.to_csv(path, index=False)
+    return read_de_table(path)
+
+
+def test_too_few_genes_for_a_gene_split_fall_back_to_rows(tmp_path):
+    # 120 rows naming 2 genes: a split by gene would leave GroupKFold(5) with 1-2 groups ("n_splits=5 greater
+    # than the number of groups"); the rows are split instead, and the design says why.
+    table = _repeated_symbols_table(tmp_path, ["GENEA", "GENEB"] * 60)
+    design = prepare_design(table, target="logFC")
+    assert design.groups_train is None
+    assert design.split_kind.startswith("random rows (the symbols name only 2 distinct genes")
+    folds = list(design.cv_splitter(5, 42).split(design.X_train, design.y_train))
+    assert len(folds) == 5
+
+
+def test_gene_split_refuses_more_folds_than_training_genes(tmp_path):
+    symbols = [f"GENE{i % 45}" for i in range(180)]  # 45 genes: enough for a gene split, ~36 in training
+    design = prepare_design(_repeated_symbols_table(tmp_path, symbols), target="logFC")
+    genes = design.groups_train.nunique()
+    assert genes < 45 and design.split_kind.startswith("by gene")
+    design.cv_splitter(20, 42)  # 20 folds fit
+    few = design.with_features(design.features)
+    kept = design.groups_train.unique()[:12]
+    few.groups_train = design.groups_train[design.groups_train.isin(kept)]  # 12 genes left
+    with pytest.raises(ParamsError, match=r"cv_folds=20 needs at least 20 distinct genes in the training part, which "
+                                          r"holds 12"):
+        few.cv_splitter(20, 42)
+
+
+def test_design_rows_are_the_sampled_rows_and_the_audit_runs_on_them(demo_slice):
+    from degtools import audit_leakage, design_rows
+
+    table = add_derived_columns(read_de_table(demo_slice))
+    rows = len(table.data)
+    full = prepare_design(table, target="logFC")
+    assert design_rows(table, full) is table  # no max_rows: the audit sees the whole table, as before
+    sampled = prepare_design(table, target="logFC", max_rows=100, seed=3)
+    subset = design_rows(table, sampled)
+    used = set(sampled.X_train.index) | set(sampled.X_test.index)
+    assert set(subset.data["gene_id"]) == used and len(subset.data) >= 100
+    assert len(table.data) == rows > len(subset.data)  # the table itself is untouched
+    audit = audit_leakage(subset, target=sampled.target, features=sampled.features, seed=3)
+    assert {feature.feature for feature in audit.features} == set(sampled.features)

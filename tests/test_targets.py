@@ -25,7 +25,8 @@ def test_target_by_canonical_name_or_alias():
     [
         ("bad_all_na_target.csv", "B", r"target 'B' in bad_all_na_target.csv has no values \(all 40 missing\)"),
         ("bad_constant_target.csv", "B", r"target 'B' in bad_constant_target.csv is constant \(2.5\)"),
-        ("bad_too_few_rows.csv", "logFC", r"has 10 rows with a logFC value; the models need at least 30"),
+        ("bad_too_few_rows.csv", "logFC", r"has too few rows: 10 with a logFC value; the models need at least 30"),
+        ("bad_one_row.csv", "logFC", r"has too few rows: 1 with a logFC value; the models need at least 30"),
         ("bad_constant_target.csv", "AveExpr", r"target 'AveExpr' is not a numeric column.*valid targets are B, "),
     ],
 )

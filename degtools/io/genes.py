@@ -13,6 +13,7 @@ import pandas as pd
 from degtools.errors import InputError
 from degtools.io.split import sniff_separator
 from degtools.io.table import DETable
+from degtools.io.vocabulary import strip_cells
 
 #: what joins the symbols of a row that names several genes (GEO's ``A /// B``).
 MULTI_GENE_SEPARATOR = "///"
@@ -94,10 +95,12 @@ def apply_id_map(table: DETable, mapping: dict[str, str]) -> DETable:
 _ONE_SYMBOL = r"[A-Za-z][A-Za-z0-9._@-]{0,24}"
 _SYMBOL = re.compile(rf"^{_ONE_SYMBOL}(\s*{re.escape(MULTI_GENE_SEPARATOR)}\s*{_ONE_SYMBOL})*$")
 #: identifiers that look like symbols but are IDs: Ensembl, RefSeq, Affymetrix probes, Entrez numbers,
-#: FlyBase, yeast systematic ORF names, and numbered placeholders (g1, gene2, p3, row4).
+#: FlyBase, yeast systematic ORF names, numbered placeholders (g1, gene2, p3, row4), and UniProt
+#: accessions (P12345, A0A023GPI8) and entry names (P53_HUMAN: a protein mnemonic, not the gene symbol).
 _NOT_SYMBOL = re.compile(
     r"^(ENS[A-Z]*[GTP]\d{6,}(\.\d+)?|[NX][MR]_\d+(\.\d+)?|.*_(x_|s_|a_)?at|\d+|FBgn\d+"
-    r"|Y[A-P][LR]\d{3}[WC](-[A-Z])?|(g|gene|p|probe|row|id)\d+)$"
+    r"|Y[A-P][LR]\d{3}[WC](-[A-Z])?|(g|gene|p|probe|row|id)\d+"
+    r"|[OPQ][0-9][A-Z0-9]{3}[0-9](-\d+)?|[A-NR-Z][0-9]([A-Z][A-Z0-9]{2}[0-9]){1,2}(-\d+)?|[A-Z0-9]{1,10}_[A-Z]{2,5})$"
 )
 
 
@@ -117,8 +120,8 @@ def count_duplicates(data: pd.DataFrame) -> dict[str, int]:
     counts: dict[str, int] = {}
     for column in ("gene_id", "symbol"):
         if column in data:
-            values = data[column].dropna().astype(str)
-            values = values[values.str.strip().ne("")]
+            values = strip_cells(data[column].dropna())
+            values = values[values.ne("")]
             counts[column] = int(values.duplicated().sum())
     if "symbol" in data:
         counts["multi_gene_symbols"] = int(

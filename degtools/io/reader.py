@@ -23,9 +23,9 @@ import pandas as pd
 from degtools.errors import InputError
 from degtools.io.detect import choose_identifier, choose_symbols, detect_tool, table_id_header
 from degtools.io.genes import apply_id_map, collapse_genes, count_duplicates, looks_like_symbols, read_id_map
-from degtools.io.sanity import sanity_warnings
+from degtools.io.sanity import MAX_MAGNITUDE, mask_extreme_values, sanity_warnings
 from degtools.io.source import decode_text, resolve_input_path, unwrap_payload
-from degtools.io.split import split_text, split_workbook
+from degtools.io.split import check_column_count, split_text, split_workbook
 from degtools.io.table import DETable
 from degtools.io.vocabulary import (
     ANNOTATION_HEADERS,
@@ -40,6 +40,7 @@ from degtools.io.vocabulary import (
     numbers_despite_junk,
     parse_column_map,
     parse_numbers,
+    strip_cells,
 )
 from degtools.provenance import file_sha256
 
@@ -103,11 +104,15 @@ def read_de_table(
             raise InputError(
                 f"sheet {sheet!r} was given but {path.name} is not an .xlsx workbook; drop the sheet parameter."
             )
-        header, cells = split_text(path, decode_text(path, payload, source), source)
+        text = decode_text(path, payload, source)
+        del payload  # the text holds it now: one copy of a large file, not two
+        header, cells = split_text(path, text, source, text_columns=_text_positions(path, user_map))
+        del text
+    check_column_count(path, cells.shape[1])
     names = name_columns(path, header, cells.shape[1], source)
     cells.columns = names
     # a trailing separator on every line leaves a nameless, empty last column: drop it
-    blank = [name for name in names if name.startswith("column ") and not cells[name].str.strip().ne("").any()]
+    blank = [name for name in names if name.startswith("column ") and _is_blank(cells[name])]
     if blank:
         cells = cells.drop(columns=blank)
         names = [name for name in names if name not in blank]
@@ -122,6 +127,33 @@ def read_de_table(
     return _build_table(path, cells, mapping, source, collapse=collapse, id_map=id_map, cluster=cluster)
 
 
+def _stays_text(name: str, canonical: str) -> bool:
+    """Whether a column is read as text even when it holds numbers (IDs, row names, annotations)."""
+    return canonical in IDENTIFIER_COLUMNS or name == ROW_NAMES or normalise_header(name) in ANNOTATION_HEADERS
+
+
+def _text_positions(path: Path, user_map: Mapping[str, str]):
+    """For :func:`split_text`: the positions of the columns that stay text, from the header."""
+    def positions(header: list[str], width: int) -> set[int]:
+        names = name_columns(path, header, width, {})
+        mapping = map_columns(names, user_map)
+        return {position for position, name in enumerate(names) if _stays_text(name, mapping[name])}
+    return positions
+
+
+def _is_blank(column: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(column):
+        return bool(column.isna().all())
+    return not column.str.strip().ne("").any()
+
+
+def _parsed_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
+    """``(numbers, present, their text)`` of a column pandas already read as numbers."""
+    numbers = column.astype(float)
+    present = numbers.notna()
+    return numbers, present, [repr(value) for value in numbers[present].head(200)]
+
+
 def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> DETable:
     notes: list[str] = []
     columns: dict[str, pd.Series] = {}
@@ -129,21 +161,28 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
     raw_numbers: list[str] = []
     na_counts: dict[str, int] = {}
     comma_columns: list[str] = []
+    extreme_values: dict[str, int] = {}
     decimal_comma = source.get("separator") in ("semicolon", "tab", "whitespace")
     for original in cells.columns:
-        text = cells[original].str.strip()
         canonical = mapping[original]
-        present = ~text.isin(NA_TOKENS)
+        numbers, written = None, []
+        if pd.api.types.is_numeric_dtype(cells[original]) and not _stays_text(original, canonical):
+            numbers, present, written = _parsed_numbers(cells[original])
+            text = None
+        else:
+            text = strip_cells(cells[original])
+            present = ~text.isin(NA_TOKENS)
         na_counts[original] = int((~present).sum())
-        numbers = None
-        if (canonical not in IDENTIFIER_COLUMNS and original != ROW_NAMES
-                and normalise_header(original) not in ANNOTATION_HEADERS):
+        if text is not None and not _stays_text(original, canonical):
             numbers, converted = parse_numbers(text, decimal_comma=decimal_comma)
             if converted:
                 comma_columns.append(original)
+            if numbers is not None:
+                written = text[present].head(200).tolist()
         if numbers is None and canonical in STATISTIC_COLUMNS:
             numbers = numbers_despite_junk(path, original, canonical, text, present)
             if numbers is not None:
+                written = text[present & numbers.notna()].head(200).tolist()
                 notes.append(f"{original}: {int((present & numbers.isna()).sum()):,} values that are not numbers "
                              "set to missing")
         if numbers is not None:
@@ -152,8 +191,14 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
                 notes.append(f"{original}: {int(infinite.sum()):,} infinite values (Inf/-Inf) set to missing")
                 numbers = numbers.mask(infinite)
                 na_counts[original] += int(infinite.sum())
+            numbers, extreme = mask_extreme_values(numbers)
+            if extreme:
+                notes.append(f"{original}: {extreme:,} values beyond ±{MAX_MAGNITUDE:.0e} set to missing "
+                             "(their square overflows a float)")
+                na_counts[original] += extreme
+                extreme_values[original] = extreme
             columns[canonical] = numbers
-            raw_numbers.extend(text[present].head(200).tolist())
+            raw_numbers.extend(written)
         else:
             columns[canonical] = text.where(present, None)
             text_columns.append(original)
@@ -188,6 +233,7 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
     table = DETable(
         data=data, path=path, tool=tool, column_map=column_map, sha256=file_sha256(path), stat_kind=stat_kind,
         mean_scale=mean_scale, notes=notes, source=source, rows_read=len(data), na_counts=na_counts,
+        extreme_values=extreme_values,
     )
     if not table.numeric_columns:
         raise InputError(

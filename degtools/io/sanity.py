@@ -17,6 +17,26 @@ from degtools.io.table import DETable
 MAX_PLAUSIBLE_LOG_FC = 50.0
 #: share of rows whose statistic sign disagrees with the fold change before we warn.
 SIGN_DISAGREEMENT_SHARE = 0.01
+#: |value| above this is read as missing: its square overflows a float (1e150² = 1e300; a sum of a
+#: million such squares still fits below 1.8e308), so variances, scaling and least squares would fail.
+MAX_MAGNITUDE = 1e150
+
+
+def mask_extreme_values(numbers: pd.Series) -> tuple[pd.Series, int]:
+    """``numbers`` with every value beyond ±:data:`MAX_MAGNITUDE` set to missing, and how many there were."""
+    extreme = numbers.abs() > MAX_MAGNITUDE
+    count = int(extreme.sum())
+    return (numbers.mask(extreme), count) if count else (numbers, 0)
+
+
+def check_extreme_values(table: DETable) -> list[str]:
+    """Columns that held values too large to compute with (set to missing by the reader)."""
+    if not table.extreme_values:
+        return []
+    listed = ", ".join(f"{name} ({count:,})" for name, count in table.extreme_values.items())
+    return [f"values beyond ±{MAX_MAGNITUDE:.0e} were read as missing in {listed}: squaring them overflows a "
+            "float, so no statistic or model could use them. They look like placeholders or a unit error; "
+            "check those rows in the source table."]
 
 
 def _values(table: DETable, column: str) -> pd.Series:
@@ -32,8 +52,9 @@ def check_fold_change(table: DETable) -> list[str]:
     found = []
     largest = float(logfc.abs().max())
     if largest > MAX_PLAUSIBLE_LOG_FC:
+        exponent = f"{largest:,.0f}" if largest < 1e6 else f"{largest:.3g}"
         found.append(
-            f"{name} reaches |{largest:,.4g}|: a log2 fold change that large means a 2^{largest:,.0f}-fold "
+            f"{name} reaches |{largest:,.4g}|: a log2 fold change that large means a 2^{exponent}-fold "
             "change; the column looks un-logged (a plain ratio or difference). Check the column, or take log2."
         )
     elif len(logfc) >= 20 and logfc.min() > 0 and 0.25 <= logfc.median() <= 4:
@@ -149,6 +170,7 @@ def check_clusters(table: DETable, *, cluster_given: bool) -> list[str]:
 def sanity_warnings(table: DETable, *, cluster_given: bool = False) -> list[str]:
     """Every sanity-check finding for ``table``, as plain sentences."""
     return [
+        *check_extreme_values(table),
         *check_fold_change(table),
         *check_mean_scale(table),
         *check_stat_sign(table),

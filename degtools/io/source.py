@@ -11,6 +11,8 @@ import bz2
 import gzip
 import io
 import lzma
+import os
+import stat
 import zipfile
 import zlib
 from importlib import resources
@@ -32,17 +34,36 @@ def resolve_input_path(input_table: str | Path | None) -> Path:
     if input_table is None or str(input_table).strip() == "":
         return demo_table_path()
     path = Path(input_table).expanduser()
-    if not path.exists():
+    try:
+        mode = os.stat(path).st_mode  # follows symlinks; never opens the file (a FIFO would block)
+    except FileNotFoundError:
         raise InputError(
             f"input table {str(path)!r} does not exist (looked in {Path.cwd()}); "
             "pass the path of a DE results table with -p input_table PATH, or leave it empty for the demo."
-        )
-    if path.is_dir():
+        ) from None
+    except OSError as error:
+        raise InputError(
+            f"input table {str(path)!r} cannot be examined ({error.strerror}); "
+            "expected a readable DE results file: check the path and its permissions."
+        ) from None
+    if stat.S_ISDIR(mode):
         raise InputError(
             f"input table {str(path)!r} is a folder, expected a DE results file (.csv, .tsv, .txt); "
             "pass the path of the file itself."
         )
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"input table {str(path)!r} is {_file_kind(mode)}, not a regular file; expected a DE results file "
+            "on disk: save the data to a file first and pass that file's path."
+        )
     return path
+
+
+def _file_kind(mode: int) -> str:
+    """What a non-regular file is, in words (for the refusal message)."""
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 _MAGIC = (
@@ -118,6 +139,13 @@ def decode_text(path: Path, payload: bytes, source: dict[str, str]) -> str:
             text, source["encoding"] = payload.decode("utf-8-sig"), "UTF-8"
         except UnicodeDecodeError:
             text, source["encoding"] = payload.decode("cp1252", errors="replace"), "Windows-1252 (not UTF-8)"
+    if "\x00" in text:  # past the 8 KB sniffed above: the text would carry it into the report
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(
+            f"{path.name} holds {text.count(chr(0)):,} NUL byte(s), the first on line {line:,}: binary data inside "
+            "a text table (a damaged download or a file written while in use); expected plain text: fix or "
+            "remove that line, or export the table again."
+        )
     start = text.lstrip()[:1000].lower()
     if start.startswith(("<!doctype html", "<html", "<?xml", "<head", "<body")) or "<html" in start:
         raise InputError(

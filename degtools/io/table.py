@@ -48,6 +48,8 @@ class DETable:
         rows naming several genes (``A /// B``).
     warnings
         Sanity-check findings (un-logged fold changes, p-values out of range, ...).
+    extreme_values
+        Original header -> values beyond ±1e150 read as missing (their square overflows a float).
     """
 
     data: pd.DataFrame
@@ -64,6 +66,7 @@ class DETable:
     na_counts: dict[str, int] = field(default_factory=dict)
     duplicates: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    extreme_values: dict[str, int] = field(default_factory=dict)
 
     @property
     def original_names(self) -> dict[str, str]:

