@@ -149,7 +149,7 @@ def gather_evidence(
         Gene sets whose membership (0/1 per set with enough genes) become features; ``...`` (the
         default): the same as ``gene_sets``; None: no pathway features.
     other_contrasts
-        Other contrasts of the same file as features (:func:`~degtools.contrasts.split_contrasts`),
+        Other contrasts of the same file as features (:func:`~degtools.io.contrasts.split_contrasts`),
         aligned to the table's rows.
     pathway_min_genes, pathway_max_sets
         Passed to :func:`~degtools.enrich.pathway_membership`.

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degtools.contrasts import detect_contrasts, log2_fold_change, parse_header, split_contrasts
+from degtools.io.contrasts import detect_contrasts, log2_fold_change, parse_header, split_contrasts
 from degtools.errors import InputError
 from degtools.io import read_de_table
 
