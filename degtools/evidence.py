@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -67,6 +67,12 @@ class EvidenceLayer:
     def columns(self, *, without: str | None = None) -> list[str]:
         """Every feature column, or every one except those of the source ``without``."""
         return [column for source, columns in self.sources.items() if source != without for column in columns]
+
+    def outside_columns(self) -> list[str]:
+        """The columns joined from outside the table (every source but the file's other contrasts):
+        independent of the target by provenance, for the leakage audit's ``evidence``."""
+        return [column for source, columns in self.sources.items() if source != OTHER_CONTRASTS
+                for column in columns]
 
     def to_json(self) -> dict[str, Any]:
         """Sources with their columns and join records, notes and attributions."""
@@ -165,13 +171,14 @@ def gather_evidence(
 
     def add(source: str, frame: pd.DataFrame, detail: dict[str, Any] | None = None) -> None:
         source = _unique(source, sources)
+        taken = set(table.data.columns)
         kept = []
         for column in frame.columns:
             values = frame[column].astype(float)
             if values.nunique() < 2:
                 layer.notes.append(f"{source}: {column!r} left out (constant or empty on this table's rows)")
                 continue
-            name = _unique(str(column), columns)
+            name = _unique(str(column), [*columns, *taken])
             columns[name] = values
             kept.append(name)
         if kept:
@@ -315,3 +322,26 @@ def source_contributions(
                      "r2_without": float(np.mean(without)), "drop_mean": mean, "drop_sd": sd,
                      "drop_low": low, "drop_high": high, "folds": len(drop)})
     return SourceContributions(pd.DataFrame(rows), all_folds, drops, confidence)
+
+
+def source_kind(source: str) -> str:
+    """What kind of evidence a source is: ``gene features``, ``reference``, ``pathways``,
+    ``annotation depth``, ``other contrasts`` or ``table columns`` (the table's own)."""
+    if source.startswith(GENE_FEATURES_PREFIX):
+        return "gene features"
+    if source.startswith(REFERENCE_PREFIX):
+        return "reference"
+    if source.startswith(PATHWAYS):
+        return PATHWAYS
+    if source.startswith(ANNOTATION_DEPTH):
+        return ANNOTATION_DEPTH
+    if source.startswith(OTHER_CONTRASTS):
+        return OTHER_CONTRASTS
+    return "table columns"
+
+
+def with_evidence(table: DETable, layer: EvidenceLayer) -> DETable:
+    """A copy of ``table`` with the layer's feature columns added, row by row (shown under their own names)."""
+    data = pd.concat([table.data, layer.features.reindex(table.data.index)], axis=1)
+    column_map = {**table.column_map, **{column: column for column in layer.features.columns}}
+    return replace(table, data=data, column_map=column_map)

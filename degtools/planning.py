@@ -20,7 +20,13 @@ from degtools.errors import DegtoolsError, ParamsError
 from degtools.files import write_text_atomically
 from degtools.io import resolve_input_path
 from degtools.naming import dataset_name_from_path, report_stem
-from degtools.params import LIST_PATH_PARAMETERS, PATH_PARAMETERS, load_params_file, path_list, validate_params
+from degtools.params import (
+    LIST_PATH_PARAMETERS,
+    PATH_PARAMETERS,
+    load_params_file,
+    path_list,
+    validate_params,
+)
 from degtools.provenance import file_sha256, package_digest
 from degtools.render import DEFAULT_NOTEBOOK
 
