@@ -317,4 +317,4 @@ def show_evidence(evidence, contributions) -> None:
         plots.plot_source_contributions(contributions.table)
         plt.show()
     if fields["attributions"]:
-        display(markdown("**Bundled data:** {text}", text=" ".join(fields["attributions"])))
+        display(markdown("**Bundled data:** {line}", line=" ".join(fields["attributions"])))

@@ -126,6 +126,18 @@ def _unique(name: str, taken: Iterable[str]) -> str:
     return f"{name} ({number})"
 
 
+#: two columns of one source with at least this |Spearman| (on the rows both have) are one number written twice.
+SAME_ORDER = 0.999
+
+
+def _same_order(ranks: pd.Series, other: pd.Series) -> bool:
+    """Whether two rank vectors agree (or are reversed) on the rows both have: |Spearman| >= :data:`SAME_ORDER`."""
+    both = ranks.notna() & other.notna()
+    if both.sum() < 3 or ranks[both].nunique() < 2 or other[both].nunique() < 2:
+        return False
+    return abs(float(np.corrcoef(ranks[both].rank(), other[both].rank())[0, 1])) >= SAME_ORDER
+
+
 def gather_evidence(
     table: DETable,
     *,
@@ -172,13 +184,21 @@ def gather_evidence(
     def add(source: str, frame: pd.DataFrame, detail: dict[str, Any] | None = None) -> None:
         source = _unique(source, sources)
         taken = set(table.data.columns)
-        kept = []
+        kept: list[str] = []
+        ranks: dict[str, pd.Series] = {}
         for column in frame.columns:
             values = frame[column].astype(float)
             if values.nunique() < 2:
                 layer.notes.append(f"{source}: {column!r} left out (constant or empty on this table's rows)")
                 continue
+            ranked = values.rank()
+            twin = next((other for other in kept if _same_order(ranked, ranks[other])), None)
+            if twin is not None:
+                layer.notes.append(f"{source}: {column!r} left out (the same order of genes as {twin!r}: one "
+                                   "number written twice)")
+                continue
             name = _unique(str(column), [*columns, *taken])
+            ranks[name] = ranked
             columns[name] = values
             kept.append(name)
         if kept:
