@@ -112,9 +112,9 @@ def gather_evidence(table: DETable, params: Mapping[str, Any]) -> evidence.Evide
     gene_features = evidence_gene_features(params)
     references = [read_de_table(path, id_map=params.get("id_map", "")) for path in
                   path_list(params.get("reference_table", ""))]
-    gene_sets = genesets.read_gmt(params.get("gene_sets", "")) if params.get("evidence_pathways", True) else None
-    layer = evidence.gather_evidence(table, gene_features=gene_features, references=references,
-                                     gene_sets=gene_sets, pathway_max_sets=contributions.EVIDENCE_PATHWAY_SETS)
+    gene_sets = genesets.read_gmt(params.get("gene_sets", "")) if params.get("evidence_pathways") else None
+    layer = evidence.gather_evidence(table, gene_features=gene_features, references=references, gene_sets=gene_sets,
+                                     pathway_max_sets=contributions.EVIDENCE_PATHWAY_SETS)
     if gene_features == ["sophie"] and not params.get("gene_features") and not params.get("input_table"):
         layer.notes.insert(0, "The demo table is joined to the bundled SOPHIE generic-gene table by default "
                               "(gene_features: none turns it off).")

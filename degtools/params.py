@@ -77,8 +77,8 @@ PARAMETERS: tuple[Param, ...] = (
           "per-gene covariate files (comma-separated or YAML list; bundled: sophie, biotype); "
           "empty: sophie for the demo table, none for yours; 'none': none"),
     Param("contrast", "", str, "a file with several contrasts: the one to analyse (the others become features)"),
-    Param("evidence_pathways", True, bool,
-          "gene-set membership and annotation depth join the evidence features (when the sets match the table)"),
+    Param("evidence_pathways", False, bool,
+          "gene-set membership (at most 10 sets) and annotation depth join the evidence features"),
 )
 
 BY_NAME = {param.name: param for param in PARAMETERS}

@@ -63,7 +63,7 @@ pathway_features: bool = False  # also fit models with gene-set membership as fe
 reference_table: str = ""  # other DE tables (comma-separated) joined by gene symbol as evidence features; empty: none
 gene_features: str = ""  # per-gene covariate files (comma-separated; bundled: sophie, biotype); empty: sophie for the demo
 contrast: str = ""  # a file with several contrasts: the one to analyse (the others become features)
-evidence_pathways: bool = True  # gene-set membership and annotation depth join the evidence features
+evidence_pathways: bool = False  # gene-set membership (at most 10 sets) and annotation depth join the evidence features
 
 # %%
 # Check every parameter (papermill only warns on a misspelt name), read the table, find the target.
