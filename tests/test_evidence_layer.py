@@ -156,3 +156,18 @@ def test_two_reference_tables_are_two_sources_named_by_their_tables(tmp_path, de
     assert TABLE_COLUMNS not in set(contributions.table["source"])
     kinds = {source["name"]: source["kind"] for source in evidence_json(layer, contributions)["sources"]}
     assert kinds == {"reference: GSE2034": "reference", "reference: GSE2034_copy": "reference"}
+
+
+@pytest.mark.parametrize("target", ["abs_logFC", "neg_log10_p"])
+def test_outside_columns_stay_independent_for_derived_targets(demo_slice, target):
+    params = validate_params({"input_table": str(demo_slice)})  # a user's table: no gene features by default
+    assert api.gather_evidence(api.read_input_table(params), params).sources == {}
+    params = validate_params({"input_table": str(demo_slice), "gene_features": "sophie"})
+    table = api.read_input_table(params)
+    layer = api.gather_evidence(table, params)
+    model_table = add_derived_columns(api.with_evidence(table, layer))
+    design = prepare_design(model_table, target=target, seed=2)
+    audit = audit_leakage(model_table, target=target, features=design.features, seed=2,
+                          evidence=layer.outside_columns())
+    assert set(layer.sources["gene features: sophie"]) <= set(audit.independent)
+    assert audit.verdict("stat") != "independent" and audit.verdict("pvalue") != "independent"

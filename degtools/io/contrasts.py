@@ -286,7 +286,8 @@ def pick_contrast(file_name: str, cells: pd.DataFrame, contrast: str) -> tuple[p
     if not contrast:
         names = ", ".join(repr(found.name) for found in contrasts)
         raise InputError(f"{file_name} holds {len(contrasts)} contrasts ({names}); expected one to analyse: pass "
-                         f"-p contrast NAME (e.g. -p contrast {contrasts[0].name!r}); the others become features.")
+                         f"-p contrast NAME (degtools inspect: --contrast NAME), e.g. {contrasts[0].name!r}; the others become "
+                         "features.")
     table, others = split_contrasts(cells, contrasts, target_contrast=contrast)
     target = find_contrast(contrasts, contrast)
     renamed = {column: contrast_label(*column.split(": ", 1)) for column in others.columns}
