@@ -396,5 +396,4 @@ def plot_source_contributions(table: pd.DataFrame, *, ax: Axes | None = None) ->
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("drop in CV R² without the source (95% interval over folds)")
     ax.set_title("What each source of independent features adds")
-    ax.figure.tight_layout()
     return ax.figure
