@@ -5,7 +5,8 @@ script that reads the same table with pandas and runs the six models (linear, de
 random forest, gradient boosting, SVR, KNN) at default settings with 5-fold CV and one test, so the
 pipeline's overhead is a ratio measured in one run. Also prints per-model fit/CV seconds from the
 report's JSON. Target: the report renders in under 90 s on 2 cores, and no model takes more than
-half of it.
+half of it. (c) the same report without the evidence layer (`gene_features: none`), in
+the same run: the evidence layer may add at most 30%.
 
 Usage: .venv/bin/python bench/bench_report.py
 """
@@ -68,11 +69,24 @@ def main() -> None:
         plain_s, plain_mb, plain_out = _run([sys.executable, "-c", PLAIN, str(demo)])
         report_s, report_mb, _ = _run([str(degtools), "report", "--target", "logFC", "--out", out])
         results = json.loads((Path(out) / "GSE15852_logFC.json").read_text())
+        bare = Path(out) / "without_evidence"
+        bare_s, bare_mb, _ = _run([str(degtools), "report", "--target", "logFC", "--out", str(bare),
+                                   "-p", "gene_features", "none"])
+        bare_results = json.loads((bare / "GSE15852_logFC.json").read_text())
     print(f"plain scikit-learn, six models, defaults, 5-fold CV + test: {plain_s:6.1f} s, peak {plain_mb:6.0f} MB")
     print(plain_out.strip())
     print(f"degtools report (papermill + nbconvert, demo table):      {report_s:6.1f} s, peak {report_mb:6.0f} MB")
+    print(f"degtools report without the evidence layer (gene_features none):              "
+          f"{bare_s:6.1f} s, peak {bare_mb:6.0f} MB")
     print(f"ratio report / plain: {report_s / plain_s:.2f}x   target: report < 90 s -> "
           f"{'OK' if report_s < 90 else 'MISSED'}")
+    added = report_s / bare_s - 1
+    print(f"evidence layer adds {100 * added:+.0f}% to the report ({report_s - bare_s:+.1f} s)   target: at most "
+          f"+30% -> {'OK' if added <= 0.30 else 'MISSED'}")
+    sources = {source["name"]: len(source["columns"]) for source in results.get("evidence", {}).get("sources", [])}
+    print(f"evidence sources (columns): {sources}; independent leaderboard features: "
+          f"{len((results['leaderboards'].get('independent') or [{}])[0].get('features', []))}")
+    print(f"notebook steps without the evidence layer: {bare_results['timings']}")
     print("\nper model (from the report JSON):")
     total = results["timings"]["total"]
     for entry in results["models"]:

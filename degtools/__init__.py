@@ -22,14 +22,15 @@ _LAZY = {
     **dict.fromkeys(("read_input_table", "prepare_design", "audit_leakage", "choose_features", "compare_feature_sets",
                      "permutation_importances", "impurity_importances", "plot_volcano", "plot_ma", "read_gmt",
                      "run_enrichment", "compare_pathway_features", "compare_reference", "build_results",
-                     "find_surprising_genes", "report_headline"),
+                     "find_surprising_genes", "report_headline", "gather_evidence", "with_evidence",
+                     "evidence_contributions"),
                     "degtools.api"),
     # what the notebook shows
     **dict.fromkeys(("html_table", "markdown", "show_notes", "show_source", "show_checks", "show_design",
                      "show_models", "show_main_leaderboard", "show_leaderboards", "show_ranking", "show_best_model",
                      "show_impurity", "show_regulated_genes", "show_gene_sets", "show_gsea", "show_ora",
                      "show_pathway_features", "show_pathway_importances", "show_reference", "show_methods",
-                     "reserve_headline", "show_headline", "show_surprising_genes"),
+                     "reserve_headline", "show_headline", "show_surprising_genes", "show_evidence"),
                     "degtools.display"),
     "write_results": "degtools.results",
 }

@@ -11,10 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from degtools import display, enrich, genesets, interpret, leaderboards, leakage, pathways, prepare, results
+import pandas as pd
+
+from degtools import (
+    contributions,
+    display,
+    enrich,
+    evidence,
+    genesets,
+    interpret,
+    leaderboards,
+    leakage,
+    pathways,
+    prepare,
+    results,
+)
 from degtools.headline import Headline, headline
 from degtools.io import DETable, read_de_table, reader_options
 from degtools.naming import dataset_name_from_path
+from degtools.params import path_list
 from degtools.reference import FeatureVariant, compare_feature_variant
 from degtools.steps import RECORD, step
 from degtools.studies import join_reference
@@ -61,15 +76,64 @@ def compare_reference(table: DETable, path: str, *, id_map: str, target: str, te
                       max_rows: int, cv_folds: int):
     """Another study's table joined by gene symbol, and models without, with and on only its features.
 
+    ``path`` may list several tables (comma-separated): this section shows the first; all of them join
+    the evidence layer (:func:`gather_evidence`).
+
     Returns the reference table, the :class:`~degtools.studies.ReferenceJoin` and the
     :class:`~degtools.reference.FeatureVariant`.
     """
+    path = path_list(path)[0]  # with several reference tables, this section shows the first
     reference = read_de_table(path, id_map=id_map)
     join = join_reference(table, reference)
     variant = compare_feature_variant(table, join.features, target=target, label="reference",
                                                 rows=join.matched_ids, test_size=test_size, seed=seed,
                                                 max_rows=max_rows, cv_folds=cv_folds, alone=True)
     return reference, join, variant
+
+
+#: the evidence layer's columns joined to the table row by row (no computation of its own)
+with_evidence = evidence.with_evidence
+#: what each source of independent features adds: a fast model refitted without each source
+evidence_contributions = step("evidence")(contributions.evidence_contributions)
+
+
+def evidence_gene_features(params: Mapping[str, Any]) -> list[str]:
+    """The gene-feature files a report joins: ``gene_features`` as given; when empty, the bundled SOPHIE table
+    for the demo (no ``input_table``) and none for a user's table; ``none``: none."""
+    names = path_list(params.get("gene_features", ""))
+    if not names:
+        return [] if params.get("input_table") else ["sophie"]
+    return [] if [name.lower() for name in names] == ["none"] else names
+
+
+@step("evidence")
+def gather_evidence(table: DETable, params: Mapping[str, Any]) -> evidence.EvidenceLayer:
+    """Everything known about the table's genes independently of it (:func:`degtools.evidence.gather_evidence`).
+
+    Gene-feature files (``gene_features``), other studies (``reference_table``, read with ``id_map``),
+    gene-set membership and annotation depth (``gene_sets``, with ``evidence_pathways``), and the
+    file's other contrasts (read with ``contrast``; they stay table columns, audited as such).
+    """
+    gene_features = evidence_gene_features(params)
+    references = [read_de_table(path, id_map=params.get("id_map", "")) for path in
+                  path_list(params.get("reference_table", ""))]
+    gene_sets = genesets.read_gmt(params.get("gene_sets", "")) if params.get("evidence_pathways") else None
+    layer = evidence.gather_evidence(table, gene_features=gene_features, references=references, gene_sets=gene_sets,
+                                     pathway_max_sets=contributions.EVIDENCE_PATHWAY_SETS)
+    if gene_features == ["sophie"] and not params.get("gene_features") and not params.get("input_table"):
+        layer.notes.insert(0, "The demo table is joined to the bundled SOPHIE generic-gene table by default "
+                              "(gene_features: none turns it off).")
+    contrast = table.source.get("contrast")
+    if contrast:
+        others = [column for column in table.numeric_columns if column.endswith(("_logFC", "_t"))
+                  and table.display_name(column) == column and not column.startswith(f"{contrast}_")]
+        if others:
+            layer.sources[evidence.OTHER_CONTRASTS] = others
+            layer.details[evidence.OTHER_CONTRASTS] = {"file": table.path.name, "sha256": table.sha256,
+                                                       "key": "same rows", "contrast": contrast}
+            layer.notes.append(f"other contrasts of {table.path.name} ({', '.join(others)}): table columns, "
+                               "audited as such (contrasts of one model fit are not independent evidence)")
+    return layer
 
 
 def build_results(**objects: Any) -> dict[str, Any]:
@@ -84,6 +148,8 @@ find_surprising_genes = step("study-specific genes")(_find_surprising_genes)
 def report_headline(leaderboards_: leaderboards.Leaderboards, *, params: Mapping[str, Any], table: DETable,
                     enrichment=None, contributions=None) -> Headline:
     """The report's headline (:func:`degtools.headline.headline`), titled with the dataset and the target."""
+    if contributions is not None and not isinstance(contributions, pd.DataFrame):
+        contributions = contributions.table  # a SourceContributions: its per-source table
     return headline(leaderboards_, enrichment=enrichment, contributions=contributions,
                     target_label=leaderboards_.design.target_label,
                     dataset=params["dataset_name"] or dataset_name_from_path(table.path))

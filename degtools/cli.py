@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--collapse", action="store_true", help="keep one row per gene (largest |statistic|)")
     inspect.add_argument("--id-map", default="", help="two-column file (ID, symbol) for tables with IDs only")
     inspect.add_argument("--cluster", default="", help="Seurat FindAllMarkers: keep this cluster only")
+    inspect.add_argument("--contrast", default="", help="a file with several contrasts: the one to read")
     inspect.add_argument("--json", action="store_true", help="print the record as JSON")
     batch = commands.add_parser("batch", help="render many reports in parallel, skipping unchanged ones")
     batch.add_argument("paths", nargs="+", help="params files, or folders of them (e.g. params/)")
@@ -49,7 +50,7 @@ def _inspect(args: argparse.Namespace) -> int:
     from degtools.io import read_de_table
 
     table = read_de_table(args.path, column_map=args.column_map, sheet=args.sheet, collapse=args.collapse,
-                          id_map=args.id_map, cluster=args.cluster)
+                          id_map=args.id_map, cluster=args.cluster, contrast=args.contrast)
     print(json.dumps(table.record(), indent=2) if args.json else table.format_record())
     return 0
 

@@ -25,7 +25,7 @@ from degtools.headline import cv_interval, model_label
 from degtools.interpret import regulated_genes_table
 from degtools.models import LARGE_TABLE_STRATEGY
 from degtools.pathways import PATHWAY_MAX_SETS, PATHWAY_MIN_GENES
-from degtools.results import methods_table
+from degtools.results import evidence_json, methods_table
 from degtools.steps import RECORD
 
 #: characters written as HTML entities (markdown renders entities as the character itself).
@@ -356,3 +356,30 @@ def show_surprising_genes(surprising, *, label: str, n: int = 10) -> None:
         display(html_table(pd.DataFrame({"gene set": tested["set"], "genes in set": tested["size"],
                                          "overlap": tested["overlap"], "p-value": tested["pvalue"],
                                          "FDR": tested["fdr"], "genes": tested["genes"]})))
+
+
+def show_evidence(evidence, contributions) -> None:
+    """What is known about the genes independently of the table: the sources joined, what each adds."""
+    fields = evidence_json(evidence, contributions)
+    if not fields["sources"]:
+        display(markdown("No evidence source was joined: set `gene_features`, `reference_table` or `gene_sets` "
+                         "to add what is known about the genes independently of this table."))
+    else:
+        display(html_table(pd.DataFrame(
+            [{"source": source["name"], "kind": source["kind"], "columns": len(source["columns"]),
+              "rows matched": source["matched_rows"], "file": source["file"] or ""}
+             for source in fields["sources"]])))
+    if fields["notes"]:
+        show_notes(fields["notes"])
+    if contributions is None or contributions.table.empty:
+        display(markdown("No column is independent of the target, so there is nothing to compare."))
+    else:
+        level = f"{contributions.confidence:.0%}"
+        frame = contributions.table.rename(columns={
+            "r2_all": "CV R² with all", "r2_without": "CV R² without it", "drop_mean": "drop",
+            "drop_low": f"drop, {level} low", "drop_high": f"drop, {level} high"})
+        display(html_table(frame.drop(columns=["drop_sd"], errors="ignore")))
+        plots.plot_source_contributions(contributions.table)
+        plt.show()
+    if fields["attributions"]:
+        display(markdown("**Bundled data:** {line}", line=" ".join(fields["attributions"])))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -68,6 +68,12 @@ class EvidenceLayer:
         """Every feature column, or every one except those of the source ``without``."""
         return [column for source, columns in self.sources.items() if source != without for column in columns]
 
+    def outside_columns(self) -> list[str]:
+        """The columns joined from outside the table (every source but the file's other contrasts):
+        independent of the target by provenance, for the leakage audit's ``evidence``."""
+        return [column for source, columns in self.sources.items() if source != OTHER_CONTRASTS
+                for column in columns]
+
     def to_json(self) -> dict[str, Any]:
         """Sources with their columns and join records, notes and attributions."""
         return {"rows": len(self.features),
@@ -120,6 +126,18 @@ def _unique(name: str, taken: Iterable[str]) -> str:
     return f"{name} ({number})"
 
 
+#: two columns of one source with at least this |Spearman| (on the rows both have) are one number written twice.
+SAME_ORDER = 0.999
+
+
+def _same_order(ranks: pd.Series, other: pd.Series) -> bool:
+    """Whether two rank vectors agree (or are reversed) on the rows both have: |Spearman| >= :data:`SAME_ORDER`."""
+    both = ranks.notna() & other.notna()
+    if both.sum() < 3 or ranks[both].nunique() < 2 or other[both].nunique() < 2:
+        return False
+    return abs(float(np.corrcoef(ranks[both].rank(), other[both].rank())[0, 1])) >= SAME_ORDER
+
+
 def gather_evidence(
     table: DETable,
     *,
@@ -149,7 +167,7 @@ def gather_evidence(
         Gene sets whose membership (0/1 per set with enough genes) become features; ``...`` (the
         default): the same as ``gene_sets``; None: no pathway features.
     other_contrasts
-        Other contrasts of the same file as features (:func:`~degtools.contrasts.split_contrasts`),
+        Other contrasts of the same file as features (:func:`~degtools.io.contrasts.split_contrasts`),
         aligned to the table's rows.
     pathway_min_genes, pathway_max_sets
         Passed to :func:`~degtools.enrich.pathway_membership`.
@@ -165,13 +183,22 @@ def gather_evidence(
 
     def add(source: str, frame: pd.DataFrame, detail: dict[str, Any] | None = None) -> None:
         source = _unique(source, sources)
-        kept = []
+        taken = set(table.data.columns)
+        kept: list[str] = []
+        ranks: dict[str, pd.Series] = {}
         for column in frame.columns:
             values = frame[column].astype(float)
             if values.nunique() < 2:
                 layer.notes.append(f"{source}: {column!r} left out (constant or empty on this table's rows)")
                 continue
-            name = _unique(str(column), columns)
+            ranked = values.rank()
+            twin = next((other for other in kept if _same_order(ranked, ranks[other])), None)
+            if twin is not None:
+                layer.notes.append(f"{source}: {column!r} left out (the same order of genes as {twin!r}: one "
+                                   "number written twice)")
+                continue
+            name = _unique(str(column), [*columns, *taken])
+            ranks[name] = ranked
             columns[name] = values
             kept.append(name)
         if kept:
@@ -315,3 +342,26 @@ def source_contributions(
                      "r2_without": float(np.mean(without)), "drop_mean": mean, "drop_sd": sd,
                      "drop_low": low, "drop_high": high, "folds": len(drop)})
     return SourceContributions(pd.DataFrame(rows), all_folds, drops, confidence)
+
+
+def source_kind(source: str) -> str:
+    """What kind of evidence a source is: ``gene features``, ``reference``, ``pathways``,
+    ``annotation depth``, ``other contrasts`` or ``table columns`` (the table's own)."""
+    if source.startswith(GENE_FEATURES_PREFIX):
+        return "gene features"
+    if source.startswith(REFERENCE_PREFIX):
+        return "reference"
+    if source.startswith(PATHWAYS):
+        return PATHWAYS
+    if source.startswith(ANNOTATION_DEPTH):
+        return ANNOTATION_DEPTH
+    if source.startswith(OTHER_CONTRASTS):
+        return OTHER_CONTRASTS
+    return "table columns"
+
+
+def with_evidence(table: DETable, layer: EvidenceLayer) -> DETable:
+    """A copy of ``table`` with the layer's feature columns added, row by row (shown under their own names)."""
+    data = pd.concat([table.data, layer.features.reindex(table.data.index)], axis=1)
+    column_map = {**table.column_map, **{column: column for column in layer.features.columns}}
+    return replace(table, data=data, column_map=column_map)

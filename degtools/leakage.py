@@ -164,6 +164,9 @@ def audit_leakage(
         Seed of the half split used by the strength measures.
     evidence
         Columns joined from outside the table (gene knowledge, other studies): independent by provenance.
+        Their relations to the target are measured; relations among the columns (identities, monotone
+        pairs, best partner) are searched among the table's own columns only, so that dozens of outside
+        columns cost seconds, not minutes (what they add together is :mod:`degtools.contributions`' question).
 
     Returns
     -------
@@ -218,13 +221,15 @@ def audit_leakage(
             else:
                 found.partly.add(feature)
 
-    _record_identities(found, exact_identities(frame, target, features, label=label), label)
-    _record_links(found, frame, features, label)
+    outside = set(evidence)
+    own = [feature for feature in features if feature not in outside]
+    _record_identities(found, exact_identities(frame, target, own, label=label), label)
+    _record_links(found, frame, own, label)
     _spread_to_the_same_test(found, features)
     _note_sign_free(found, frame, features, signed_target, label, target_label)
 
     audits = [
-        _feature_audit(found, frame, target, feature, features, label, r2_one[feature],
+        _feature_audit(found, frame, target, feature, [] if feature in outside else own, label, r2_one[feature],
                        rank_correlation[feature], seed=seed, origin=origins.get(feature))
         for feature in features
     ]

@@ -70,7 +70,15 @@ PARAMETERS: tuple[Param, ...] = (
     Param("gsea_permutations", 1000, int, "gene-set permutations of the preranked GSEA",
           lambda value: 100 <= value <= 100000, "an integer between 100 and 100000"),
     Param("pathway_features", False, bool, "also fit models with gene-set membership as features"),
-    Param("reference_table", "", str, "second DE table joined by gene symbol as features; empty: none"),
+    Param("reference_table", "", str,
+          "other DE tables (comma-separated or YAML list) joined by gene symbol as evidence features; empty: none"),
+    # The evidence layer (degtools.evidence); see README, "What is known independently".
+    Param("gene_features", "", str,
+          "per-gene covariate files (comma-separated or YAML list; bundled: sophie, biotype); "
+          "empty: sophie for the demo table, none for yours; 'none': none"),
+    Param("contrast", "", str, "a file with several contrasts: the one to analyse (the others become features)"),
+    Param("evidence_pathways", False, bool,
+          "gene-set membership (at most 10 sets) and annotation depth join the evidence features"),
 )
 
 BY_NAME = {param.name: param for param in PARAMETERS}
@@ -191,11 +199,38 @@ def load_params_file(path: str | Path) -> dict[str, Any]:
     values = dict(values)
     for key in PATH_PARAMETERS:
         if values.get(key):
-            candidate = Path(str(values[key])).expanduser()
-            if not candidate.is_absolute():
-                values[key] = str((path.parent / candidate).resolve())
+            values[key] = resolve_path_parameter(key, values[key], path.parent)
     return values
 
 
 #: parameters that hold file paths (resolved against a params file's folder).
-PATH_PARAMETERS = ("input_table", "gene_sets", "reference_table", "id_map")
+PATH_PARAMETERS = ("input_table", "gene_sets", "reference_table", "id_map", "gene_features")
+#: path parameters that may name several files (comma-separated, or a YAML list).
+LIST_PATH_PARAMETERS = ("reference_table", "gene_features")
+#: values of path parameters that are not paths: bundled gene-feature tables by short name, and 'none'.
+NOT_PATHS = ("sophie", "biotype", "none")
+
+
+def path_list(value: Any) -> list[str]:
+    """The entries of a (possibly comma-separated, or YAML-list) path parameter, stripped, empty ones dropped."""
+    if isinstance(value, (list, tuple)):
+        items = [str(item) for item in value]
+    else:
+        items = str(value or "").split(",")
+    return [item.strip() for item in items if item.strip()]
+
+
+def resolve_path_parameter(name: str, value: Any, base: Path | None = None) -> str:
+    """The value of path parameter ``name`` with every path made absolute (against ``base``, else the
+    working directory); bundled short names (``sophie``) and ``none`` stay as they are."""
+    entries = path_list(value) if name in LIST_PATH_PARAMETERS else [str(value)]
+    resolved = []
+    for entry in entries:
+        if entry.lower() in NOT_PATHS and name in LIST_PATH_PARAMETERS:
+            resolved.append(entry.lower())
+            continue
+        candidate = Path(entry).expanduser()
+        if not candidate.is_absolute() and base is not None:
+            candidate = base / candidate
+        resolved.append(str(candidate.resolve()))
+    return ",".join(resolved)

@@ -20,7 +20,13 @@ from degtools.errors import DegtoolsError, ParamsError
 from degtools.files import write_text_atomically
 from degtools.io import resolve_input_path
 from degtools.naming import dataset_name_from_path, report_stem
-from degtools.params import PATH_PARAMETERS, load_params_file, validate_params
+from degtools.params import (
+    LIST_PATH_PARAMETERS,
+    PATH_PARAMETERS,
+    load_params_file,
+    path_list,
+    validate_params,
+)
 from degtools.provenance import file_sha256, package_digest
 from degtools.render import DEFAULT_NOTEBOOK
 
@@ -77,6 +83,11 @@ def fingerprint(params: dict[str, Any], *, notebook: Path, package: str, with_co
     inputs = {}
     for name in PATH_PARAMETERS:
         value = params.get(name)
+        if name in LIST_PATH_PARAMETERS:  # several files: each counts by its content
+            files = [Path(entry) for entry in path_list(value) if Path(entry).is_file()]
+            if files:
+                inputs[name] = [file_sha256(path) for path in files]
+            continue
         path = resolve_input_path(value) if name == "input_table" else Path(str(value)) if value else None
         if path is not None and path.is_file():
             inputs[name] = file_sha256(path)

@@ -20,7 +20,7 @@ from typing import Any
 from degtools import processes
 from degtools.errors import ParamsError, ReportError, ReportInputError
 from degtools.naming import report_stem
-from degtools.params import PATH_PARAMETERS, validate_params
+from degtools.params import PATH_PARAMETERS, resolve_path_parameter, validate_params
 
 #: the offline nbconvert template (no CDN) and the notebook every report runs.
 TEMPLATES = Path(__file__).parent / "templates"
@@ -134,7 +134,7 @@ def render_report(
     params = validate_params(values)
     for name in PATH_PARAMETERS:  # the notebook runs in its own folder: give it absolute paths
         if params.get(name):
-            params[name] = str(Path(params[name]).expanduser().resolve())
+            params[name] = resolve_path_parameter(name, params[name])
     # The table itself is checked by the notebook's first cell, so that every input problem leaves
     # the same trace: the one-line error, and the failed notebook and log beside the reports.
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK

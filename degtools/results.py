@@ -17,6 +17,7 @@ import pandas as pd
 
 from degtools.compare import ModelComparison
 from degtools.enrich import Enrichment
+from degtools.evidence import source_kind
 from degtools.files import write_text_atomically
 from degtools.leakage import LeakageReport
 from degtools.models import LARGE_TABLE_STRATEGY
@@ -193,13 +194,14 @@ def enrichment_json(enrichment: Enrichment) -> dict[str, Any]:
 def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Mapping[str, float],
                   reused: Iterable[str] = (), leakage=None, ranking=None, target_explanation=None,
                   enrichment=None, pathway_variant=None, reference_join=None,
-                  reference_variant=None, headline=None, surprising=None) -> dict[str, Any]:
+                  reference_variant=None, headline=None, surprising=None, evidence=None,
+                  contributions=None) -> dict[str, Any]:
     """The per-report JSON (see README, "The report JSON") from the analysis' result objects.
 
     The report follows the main leaderboard (``leaderboards.comparison`` and ``.design``);
     ``timings`` and ``reused`` are the steps' record (:mod:`degtools.steps`). The optional
     objects add their fields when given: ``enrichment``, ``pathway_features``, ``reference``,
-    ``headline`` and ``genes`` (the study-specific and generic genes).
+    ``headline``, ``genes`` (the study-specific and generic genes) and ``evidence`` (:func:`evidence_json`).
     """
     comparison, design = leaderboards.comparison, leaderboards.design
     results = {
@@ -237,6 +239,8 @@ def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Ma
         results["headline"] = headline_json(headline)
     if surprising is not None:
         results["genes"] = genes_json(surprising)
+    if evidence is not None:
+        results["evidence"] = evidence_json(evidence, contributions)
     return results
 
 
@@ -332,3 +336,34 @@ def genes_json(surprising) -> dict[str, Any]:
         ],
         "notes": list(surprising.notes),
     }
+
+
+def evidence_json(evidence, contributions) -> dict[str, Any]:
+    """The JSON ``evidence`` field: every source joined, what each adds to the main leaderboard, notes.
+
+    ``evidence`` is the :class:`~degtools.evidence.EvidenceLayer`, ``contributions`` the
+    :class:`~degtools.evidence.SourceContributions` (None: no ``contributions`` list).
+    """
+    sources = []
+    for name, columns in evidence.sources.items():
+        detail = evidence.details.get(name, {})
+        present = [column for column in columns if column in evidence.features]
+        matched = detail.get("matched_rows")
+        if matched is None and present:
+            matched = int(evidence.features[present].notna().any(axis=1).sum())
+        key = detail.get("key")
+        if isinstance(key, dict):
+            key = {field: key[field] for field in ("table_column", "feature_column", "kind") if field in key}
+        elif key is None:
+            key = "gene symbol" if source_kind(name) in ("reference", "pathways", "annotation depth") else None
+        sources.append({"name": name, "kind": source_kind(name), "columns": list(columns),
+                        "matched_rows": matched, "key": key, "file": detail.get("file", detail.get("gene_sets")),
+                        "sha256": detail.get("sha256")})
+    rows = [] if contributions is None else [
+        {"source": row.source, "features": int(row.features), "r2_all": finite_or_none(row.r2_all),
+         "r2_without": finite_or_none(row.r2_without), "drop_mean": finite_or_none(row.drop_mean),
+         "drop_ci95": [finite_or_none(row.drop_low), finite_or_none(row.drop_high)], "folds": int(row.folds),
+         "drop_per_fold": [finite_or_none(value) for value in contributions.drops.get(row.source, [])]}
+        for row in contributions.table.itertuples(index=False)]
+    return {"rows": len(evidence.features), "sources": sources, "contributions": rows,
+            "notes": list(evidence.notes), "attributions": list(evidence.attributions)}

@@ -23,6 +23,7 @@
 # **Contents:**
 # [Data overview](#Data-overview) ·
 # [Preparation](#Preparation) ·
+# [What is known independently](#What-is-known-independently) ·
 # [Models](#Models) ·
 # [Evaluation](#Evaluation) ·
 # [Top model](#Top-model) ·
@@ -60,7 +61,10 @@ lfc_threshold: float = 1.0  # smallest absolute log2 fold change of an up or dow
 gene_sets: str = ""  # GMT file of gene sets; empty: the bundled MSigDB Hallmark sets
 gsea_permutations: int = 1000  # gene-set permutations of the preranked GSEA
 pathway_features: bool = False  # also fit models with gene-set membership as features
-reference_table: str = ""  # second DE table joined by gene symbol as features; empty: none
+reference_table: str = ""  # other DE tables (comma-separated) joined by gene symbol as evidence features; empty: none
+gene_features: str = ""  # per-gene covariate files (comma-separated; bundled: sophie, biotype); empty: sophie for the demo
+contrast: str = ""  # a file with several contrasts: the one to analyse (the others become features)
+evidence_pathways: bool = False  # gene-set membership (at most 10 sets) and annotation depth join the evidence features
 
 # %%
 # Check every parameter (papermill only warns on a misspelt name), read the table, find the target.
@@ -70,8 +74,10 @@ from degtools import plots
 
 params = degtools.check_notebook_parameters(globals())
 table = degtools.read_input_table(params)
-# The table the models see also holds derived columns (|logFC|, -log10 P, ...), usable as targets.
-model_table = degtools.add_derived_columns(table)
+# What is known about the genes independently of this table (gene features, other studies, gene sets).
+evidence = degtools.gather_evidence(table, params)
+# The table the models see holds those columns and derived ones (|logFC|, -log10 P, ...), usable as targets.
+model_table = degtools.add_derived_columns(degtools.with_evidence(table, evidence))
 target_column = degtools.resolve_target(model_table, params["target"])
 
 # %%
@@ -143,11 +149,32 @@ degtools.html_table(prepared.summary)
 
 # %%
 audit = degtools.audit_leakage(degtools.design_rows(model_table, prepared), target=prepared.target,
-                               features=prepared.features, seed=params["seed"])
+                               features=prepared.features, seed=params["seed"], evidence=evidence.outside_columns())
 degtools.show_notes(audit.notes)
 
 # %%
 degtools.html_table(audit.table())
+
+# %% [markdown]
+# ## What is known independently
+#
+# The honest question to ask of a DE table is not how well its columns rebuild each other, but how much
+# of this study's change is explained by what is known about the genes **independently** of it: per-gene
+# covariates (`gene_features`; for the demo table the bundled SOPHIE generic-gene summary, which says how
+# often a gene changes in many unrelated experiments), other studies (`reference_table`), gene-set
+# membership and how well studied a gene is (annotation depth: in how many of the gene sets it is). These
+# columns are joined to the table gene by gene, go through the leakage audit above as outside evidence, and
+# the main leaderboard below uses them with the table's own independent columns. Other contrasts of the same
+# file (`contrast`) stay table columns: the audit flags them, as contrasts of one model fit share its test.
+#
+# Below, each source and how it was joined, then what each source adds: the cross-validated R² of one fast
+# model (histogram gradient boosting, the leaderboards' folds) with every independent column, and without
+# the source's columns; the drop, with its 95% interval over folds, is what only that source knows.
+
+# %%
+contributions = degtools.evidence_contributions(prepared, audit, evidence, cv_folds=params["cv_folds"],
+                                                seed=params["seed"])
+degtools.show_evidence(evidence, contributions)
 
 # %% [markdown]
 # ## Models
@@ -381,7 +408,8 @@ degtools.show_reference(reference, reference_join, reference_variant)
 
 # %%
 # The headline at the top of the report, filled in now that every number is known.
-headline = degtools.report_headline(leaderboards, params=params, table=table, enrichment=enrichment)
+headline = degtools.report_headline(leaderboards, params=params, table=table, enrichment=enrichment,
+                                     contributions=contributions)
 degtools.show_headline(headline, update=True)
 
 # %%
@@ -389,6 +417,7 @@ results = degtools.build_results(
     params=params, table=table, leaderboards=leaderboards, leakage=audit, ranking=ranking,
     target_explanation=target_explanation, enrichment=enrichment, pathway_variant=pathway_variant,
     reference_join=reference_join, reference_variant=reference_variant, headline=headline, surprising=surprising,
+    evidence=evidence, contributions=contributions,
 )
 degtools.write_results(results, params["results_json"])
 degtools.show_methods(results, enrichment)

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degtools.contrasts import detect_contrasts, log2_fold_change, parse_header, split_contrasts
 from degtools.errors import InputError
 from degtools.io import read_de_table
+from degtools.io.contrasts import detect_contrasts, log2_fold_change, parse_header, split_contrasts
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parents[1]

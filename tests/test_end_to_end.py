@@ -15,9 +15,9 @@ from degtools.cli import main
 from degtools.models import DEFAULT_MODELS
 from tests.conftest import DEMO, ROOT, SHARED_TABLES
 
-SECTIONS = ("Data overview", "Preparation", "Models", "Evaluation", "Top model", "Feature contributions",
-            "Differential expression at a glance", "Top genes and the model", "Study-specific and generic genes",
-            "Gene sets",
+SECTIONS = ("Data overview", "Preparation", "What is known independently", "Models", "Evaluation", "Top model",
+            "Feature contributions", "Differential expression at a glance", "Top genes and the model",
+            "Study-specific and generic genes", "Gene sets",
             "Methods and reproducibility")
 EXTERNAL = re.compile(
     r"<(?:script|img|iframe|source)\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//|<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//"
@@ -97,6 +97,22 @@ def test_json_holds_every_documented_field_with_finite_metrics(rendered):
     # the timed steps do not overlap and lie inside the run (each rounded to 1 ms), and the run inside the CLI call
     assert sum(steps.values()) <= results["timings"]["total"] + 0.0005 * len(steps)
     assert results["timings"]["total"] <= RENDER_SECONDS[0]
+
+
+def test_default_report_uses_the_evidence_layer_in_its_main_leaderboard(rendered):
+    _, html, results = rendered
+    sources = {source["name"]: source for source in results["evidence"]["sources"]}
+    sophie = sources["gene features: sophie"]
+    assert sophie["kind"] == "gene features" and sophie["file"] == "sophie_generic_genes_SRP012656.tsv.gz"
+    assert results["main_leaderboard"] == "independent"
+    features = set(results["leaderboards"]["independent"][0]["features"])
+    assert set(sophie["columns"]) <= features and not {"t", "P.Value", "adj.P.Val", "B"} & features
+    contributions = {entry["source"]: entry for entry in results["evidence"]["contributions"]}
+    assert "gene features: sophie" in contributions
+    for entry in contributions.values():
+        low, high = entry["drop_ci95"]
+        assert low <= entry["drop_mean"] <= high and entry["folds"] == results["split"]["cv_folds"]
+    assert "The demo table is joined to the bundled SOPHIE generic-gene table" in html
 
 
 def test_unknown_target_exits_2_with_choices_and_keeps_the_previous_report(rendered, capsys):

@@ -574,9 +574,9 @@ def test_reader_parameters_are_in_the_schema():
     from degtools.params import validate_params
 
     params = validate_params({"collapse": "true", "column_map": "fold:logFC", "sheet": "results",
-                              "id_map": "map.tsv", "cluster": "3"})
+                              "id_map": "map.tsv", "cluster": "3", "contrast": "B-A"})
     assert reader_options(params) == {"column_map": "fold:logFC", "sheet": "results", "collapse": True,
-                                      "id_map": "map.tsv", "cluster": "3"}
+                                      "id_map": "map.tsv", "cluster": "3", "contrast": "B-A"}
 
 
 def test_report_command_exits_2_on_bad_input(capsys, tmp_path):

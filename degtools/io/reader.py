@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
+from degtools.io.contrasts import label_target_contrast, pick_contrast
 from degtools.io.detect import choose_identifier, choose_symbols, detect_tool, table_id_header
 from degtools.io.genes import apply_id_map, collapse_genes, count_duplicates, looks_like_symbols, read_id_map
 from degtools.io.sanity import MAX_MAGNITUDE, mask_extreme_values, sanity_warnings
@@ -58,6 +59,7 @@ def read_de_table(
     collapse: bool = False,
     id_map: str | Path | None = "",
     cluster: str = "",
+    contrast: str = "",
 ) -> DETable:
     """Read a DE results table, map its columns to canonical names and record what was seen.
 
@@ -76,6 +78,9 @@ def read_de_table(
         Two-column file (ID, symbol) giving symbols to a table with IDs only.
     cluster
         Seurat FindAllMarkers tables: keep the rows of this cluster only.
+    contrast
+        Files with several contrasts (``B-A_logFC``, ``logFC.drugA`` ...): the contrast to read; the
+        other contrasts' fold change and statistic stay as columns (``<contrast>_logFC``, ``<contrast>_t``).
 
     Returns
     -------
@@ -86,7 +91,8 @@ def read_de_table(
     ------
     InputError
         If the file is missing, empty, binary, an HTML page, not a table, has duplicate column
-        names, no numeric column or no recognisable DE statistic, or if a parameter does not fit it.
+        names, no numeric column or no recognisable DE statistic, holds several contrasts and
+        ``contrast`` names none of them, or if a parameter does not fit it.
     """
     path = resolve_input_path(input_table)
     user_map = parse_column_map(column_map)
@@ -117,6 +123,10 @@ def read_de_table(
         cells = cells.drop(columns=blank)
         names = [name for name in names if name not in blank]
         source["empty_columns"] = f"{len(blank)} nameless empty column(s) dropped"
+    cells, shown, contrast_notes = pick_contrast(path.name, cells, contrast)
+    if shown:
+        names = list(cells.columns)
+        source["contrast"] = contrast
     missing_user = [name for name in user_map if name not in names]
     if missing_user:
         raise InputError(
@@ -124,7 +134,10 @@ def read_de_table(
             f"its headers are {', '.join(map(repr, names))}."
         )
     mapping = map_columns(names, user_map)
-    return _build_table(path, cells, mapping, source, collapse=collapse, id_map=id_map, cluster=cluster)
+    table = _build_table(path, cells, mapping, source, collapse=collapse, id_map=id_map, cluster=cluster)
+    if shown:
+        label_target_contrast(table, shown, contrast_notes)
+    return table
 
 
 def _stays_text(name: str, canonical: str) -> bool:
@@ -289,7 +302,7 @@ def count_usable_rows(data: pd.DataFrame) -> int:
 
 
 #: the notebook parameters that are options of :func:`read_de_table`.
-READER_PARAMETERS = ("column_map", "sheet", "collapse", "id_map", "cluster")
+READER_PARAMETERS = ("column_map", "sheet", "collapse", "id_map", "cluster", "contrast")
 
 
 def reader_options(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Each file imitates one shape of a DE table with several contrasts (40 genes, seeded numbers,
 t = logFC / SE, p from t, BH-adjusted p). ``tests/test_contrasts.py`` asserts what
-``degtools.contrasts`` detects in each:
+``degtools.io.contrasts`` detects in each:
 
 - ``limma_multicoef_toptable.tsv``: limma ``topTable`` of two coefficients, columns renamed
   ``logFC.<coef>`` / ``t.<coef>`` (coefficients drugA, drugB), with ``AveExpr`` and the

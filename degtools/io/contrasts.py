@@ -243,3 +243,73 @@ def split_contrasts(
     table.attrs["notes"] = notes
     table.attrs["contrast"] = target.to_json()
     return table, others
+
+
+#: the canonical name of each single-contrast header :func:`split_contrasts` gives the target's columns.
+_TARGET_CANONICAL = {"logFC": "logFC", "t": "stat", "P.Value": "pvalue", "adj.P.Val": "padj", "lfcSE": "lfcSE"}
+
+
+def contrast_label(contrast: str, statistic: str) -> str:
+    """How a contrast's column is named in the report: ``<contrast>_<statistic>`` (``B-A_logFC``)."""
+    return f"{contrast}_{statistic}"
+
+
+def pick_contrast(file_name: str, cells: pd.DataFrame, contrast: str) -> tuple[pd.DataFrame, dict[str, str],
+                                                                              list[str]]:
+    """The reader's step for files with several contrasts: keep the target contrast, the others as features.
+
+    Parameters
+    ----------
+    file_name
+        For messages.
+    cells
+        The file's cells as text, with its headers.
+    contrast
+        The ``contrast`` parameter (empty: none asked for).
+
+    Returns
+    -------
+    (DataFrame, dict, list)
+        The cells to read (the target's columns under single-contrast headers, the shared columns and
+        ``<other>_logFC`` / ``<other>_t`` of every other contrast, as text), the names under which the
+        target's columns should be shown (single-contrast header -> ``<target>_<header>``), and notes.
+        A file without several contrasts and no ``contrast`` asked for comes back unchanged.
+
+    Raises
+    ------
+    InputError
+        If the file holds several contrasts and none is named, or the one named is not in it.
+    """
+    contrasts = detect_contrasts([str(column) for column in cells.columns])
+    if len(contrasts) < 2 and not contrast:
+        return cells, {}, []
+    if not contrast:
+        names = ", ".join(repr(found.name) for found in contrasts)
+        raise InputError(f"{file_name} holds {len(contrasts)} contrasts ({names}); expected one to analyse: pass "
+                         f"-p contrast NAME (degtools inspect: --contrast NAME), e.g. {contrasts[0].name!r}; the others become "
+                         "features.")
+    table, others = split_contrasts(cells, contrasts, target_contrast=contrast)
+    target = find_contrast(contrasts, contrast)
+    renamed = {column: contrast_label(*column.split(": ", 1)) for column in others.columns}
+    others = others.rename(columns=renamed)
+    for column in [*table.columns, *others.columns]:
+        source = table if column in table.columns else others
+        if pd.api.types.is_float_dtype(source[column]):  # derived numbers, written back exactly
+            source[column] = source[column].map(lambda value: "NA" if pd.isna(value) else repr(float(value)))
+    shown = {header: contrast_label(target.name, header) for header in _TARGET_CANONICAL if header in table}
+    notes = [f"contrast {target.name!r} of {len(contrasts)} ({', '.join(found.name for found in contrasts)}); "
+             f"the others' fold change and statistic are features: {', '.join(others.columns) or 'none'}",
+             *table.attrs.get("notes", [])]
+    return pd.concat([table, others], axis=1), shown, notes
+
+
+def label_target_contrast(table, shown: dict[str, str], notes: list[str]) -> None:
+    """Show the target contrast's columns as ``<contrast>_<header>`` (``B-C_logFC``) and add the split's notes.
+
+    ``table`` is the :class:`~degtools.io.DETable` read from :func:`pick_contrast`'s cells; its
+    column map and missing-value counts are renamed in place, so that the report (and the audit,
+    which reads a column's contrast from its name) see which contrast each column belongs to.
+    """
+    table.column_map = {shown.get(header, header): canonical for header, canonical in table.column_map.items()}
+    table.na_counts = {shown.get(header, header): count for header, count in table.na_counts.items()}
+    table.notes.extend(notes)
