@@ -17,11 +17,11 @@ from degtools.evidence import OTHER_CONTRASTS
 from degtools.gene_features import bundled_gene_features_path
 from degtools.io import read_de_table
 from degtools.io.genes import split_symbols
-from degtools.leaderboards import compare_feature_sets, leaderboard_entries
+from degtools.leaderboards import compare_feature_sets
 from degtools.leakage import audit_leakage
 from degtools.params import load_params_file, resolve_path_parameter, validate_params
 from degtools.prepare import prepare_design
-from degtools.results import evidence_json
+from degtools.results import evidence_json, leaderboard_entries
 from degtools.targets import add_derived_columns
 from tests.conftest import DATA, DEMO
 
