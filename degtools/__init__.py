@@ -30,6 +30,7 @@ _LAZY = {
                      "show_pathway_features", "show_pathway_importances", "show_reference", "show_methods"),
                     "degtools.display"),
     "write_results": "degtools.results",
+    "show_gene_table": "degtools.display",
 }
 
 
@@ -88,6 +89,7 @@ __all__ = [
     "show_checks",
     "show_design",
     "show_gene_sets",
+    "show_gene_table",
     "show_gsea",
     "show_impurity",
     "show_leaderboards",

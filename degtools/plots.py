@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
 from degtools.compare import ModelComparison
 from degtools.errors import InputError
+from degtools.figure_alt import with_alt_text
 from degtools.gene_level import DOWN, NOT_SIGNIFICANT, UP, call_regulation
 from degtools.io import DETable
 from degtools.io.genes import MULTI_GENE_SEPARATOR
@@ -27,6 +29,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     return ax
 
 
+@with_alt_text("Histograms of every numeric column of the table: number of genes per value")
 def plot_distributions(table: DETable, *, axes: np.ndarray | None = None, bins: int = 50) -> Figure:
     """Histogram of every numeric column, titled with the user's header."""
     columns = table.numeric_columns
@@ -46,6 +49,7 @@ def plot_distributions(table: DETable, *, axes: np.ndarray | None = None, bins: 
     return axes[0].figure
 
 
+@with_alt_text("Bar chart of each model's mean cross-validated R² with its standard deviation; the dummy baseline is a dashed line")
 def plot_model_comparison(comparison: ModelComparison, *, ax: Axes | None = None) -> Figure:
     """Mean CV R² per model with ± sd error bars; the dummy baseline as a dashed line."""
     table = comparison.table()
@@ -64,6 +68,7 @@ def plot_model_comparison(comparison: ModelComparison, *, ax: Axes | None = None
     return ax.figure
 
 
+@with_alt_text("Scatter plot of the best model's prediction against the observed value for each test gene; the dashed diagonal is a perfect prediction")
 def plot_predicted_vs_observed(predictions: pd.DataFrame, *, label: str = "target", ax: Axes | None = None) -> Figure:
     """Test-set prediction against observation, with the identity line."""
     ax = _axes(ax, (4.5, 4.5))
@@ -77,6 +82,7 @@ def plot_predicted_vs_observed(predictions: pd.DataFrame, *, label: str = "targe
     return ax.figure
 
 
+@with_alt_text("Scatter plot of each test gene's residual (observed minus predicted) against its prediction; the dashed line is zero")
 def plot_residuals(predictions: pd.DataFrame, *, label: str = "target", ax: Axes | None = None) -> Figure:
     """Residual (observed - predicted) against prediction on the test set."""
     ax = _axes(ax, (4.5, 4.5))
@@ -87,6 +93,7 @@ def plot_residuals(predictions: pd.DataFrame, *, label: str = "target", ax: Axes
     return ax.figure
 
 
+@with_alt_text("Bar chart of feature importances")
 def plot_importances(importances: pd.DataFrame, *, title: str = "", ax: Axes | None = None) -> Figure:
     """Horizontal bars of a feature-importance table (``feature``, ``importance``, optional ``sd``)."""
     ax = _axes(ax, (5.5, 0.4 * len(importances) + 1.2))
@@ -100,6 +107,7 @@ def plot_importances(importances: pd.DataFrame, *, title: str = "", ax: Axes | N
     return ax.figure
 
 
+@with_alt_text("Bar chart of each model's mean cross-validated R² under each feature set, side by side")
 def plot_leaderboards(leaderboards, *, ax: Axes | None = None) -> Figure:
     """Mean CV R² per model under each feature set, side by side: what the leakage buys."""
     frame = leaderboards.side_by_side()
@@ -120,6 +128,7 @@ def plot_leaderboards(leaderboards, *, ax: Axes | None = None) -> Figure:
     return ax.figure
 
 
+@with_alt_text("Bar chart comparing ways of ranking the test genes: Spearman correlation with |logFC| and AUC for significance")
 def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
     """Spearman with |logFC| and AUC for significance of each way of ranking the test genes."""
     table = ranking.table
@@ -249,6 +258,7 @@ def _finish_regulation_plot(ax: Axes, frame: pd.DataFrame, x: str, y: str, *, ti
     place_labels(ax, labelled[x].to_numpy(), labelled[y].to_numpy(), labelled["label"].tolist())
 
 
+@with_alt_text("Volcano plot: each dot is a gene, its log fold change against -log10 p-value; up- and down-regulated genes coloured, the strongest labelled")
 def plot_volcano(
     table: DETable,
     *,
@@ -288,6 +298,7 @@ def plot_volcano(
     return ax.figure
 
 
+@with_alt_text("MA plot: each dot is a gene, its mean expression against its log fold change; up- and down-regulated genes coloured, the strongest labelled")
 def plot_ma(
     table: DETable,
     *,
@@ -328,6 +339,26 @@ def plot_ma(
     return ax.figure
 
 
+def _dot_area(sizes, largest: float):
+    """Marker area (points²) of a gene set with ``sizes`` genes, the largest set drawn at 200."""
+    return 20 + 180 * np.asarray(sizes, dtype=float) / largest
+
+
+def _dot_size_legend(ax: Axes, sizes: pd.Series, largest: float) -> None:
+    """A legend of dot sizes (genes in the set): the smallest, a middle and the largest set shown."""
+    values = sorted({int(round(float(value))) for value in np.quantile(sizes.astype(float), [0, 0.5, 1])})
+    handles = [Line2D([], [], linestyle="", marker="o", markersize=math.sqrt(float(_dot_area([value], largest)[0])),
+                      markerfacecolor="white", markeredgecolor="black", markeredgewidth=0.4) for value in values]
+    labels = [f"{value:,}" for value in values]
+    options = {"title": "genes in the set", "fontsize": 7, "title_fontsize": 7, "frameon": False,
+               "ncol": len(values)}
+    if ax.figure.get_layout_engine() is not None and ax.figure.axes[0] is ax:  # our own figure: below the plot
+        ax.figure.legend(handles, labels, loc="outside lower center", **options)
+    else:
+        ax.legend(handles, labels, loc="best", **options)
+
+
+@with_alt_text("Dot plot of gene sets, one row per set: position is the enrichment, dot size the number of genes in the set, colour -log10 FDR")
 def plot_enrichment_dots(
     results: pd.DataFrame, *, n: int = 20, title: str = "", fdr_floor: float = P_VALUE_FLOOR, ax: Axes | None = None
 ) -> Figure:
@@ -356,8 +387,10 @@ def plot_enrichment_dots(
     if "nes" not in shown:  # ORA lists a set once per direction: say which
         labels = [f"{label} ({direction})" for label, direction in zip(labels, shown["direction"], strict=True)]
     positions = np.arange(len(shown))
-    dots = ax.scatter(x, positions, s=20 + 180 * shown["size"] / max(float(shown["size"].max()), 1.0),
+    largest = max(float(shown["size"].max()), 1.0)
+    dots = ax.scatter(x, positions, s=_dot_area(shown["size"], largest),
                       c=neg_log10_p(fdr), cmap="viridis", edgecolors="black", linewidths=0.4)
+    _dot_size_legend(ax, shown["size"], largest)
     ax.set_yticks(positions, labels, fontsize=7)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.axvline(0, color="black", linewidth=0.8)
@@ -370,6 +403,7 @@ def plot_enrichment_dots(
     return ax.figure
 
 
+@with_alt_text("Bar chart of the drop in test R² when each pathway-membership feature is shuffled")
 def plot_pathway_importances(importances: pd.DataFrame, *, n: int = 15, title: str = "",
                              ax: Axes | None = None) -> Figure:
     """Permutation importance of ``pathway: <set>`` features, named by their set, on a wide figure."""
