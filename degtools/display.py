@@ -297,7 +297,7 @@ def show_methods(results: dict[str, Any], enrichment) -> None:
 
 #: bytes of row data the interactive gene table may add to a report; genes beyond it are left out, least
 #: significant first, and the sentence above the table says how many.
-GENE_TABLE_BYTES = 650_000
+GENE_TABLE_BYTES = 400_000
 #: significant digits kept of each number in the interactive table (smaller report, same reading).
 GENE_TABLE_DIGITS = 4
 
@@ -332,12 +332,18 @@ def gene_table(table, best=None, design=None) -> pd.DataFrame:
 
 
 def _rows_within(frame: pd.DataFrame, max_bytes: int) -> int:
-    """How many leading rows of ``frame`` fit in ``max_bytes`` of JSON (0 bytes: all of them)."""
+    """How many leading rows of ``frame`` fit in ``max_bytes`` of page (0 bytes: all of them).
+
+    itables writes the rows as JSON inside a JSON string, so a row costs its JSON with quotes escaped.
+    """
+    import json
+
     import numpy as np
 
     if max_bytes <= 0:
         return len(frame)
-    sizes = [len(row) + 2 for row in frame.to_json(orient="values").removeprefix("[").split("],[")]
+    rows = json.loads(frame.to_json(orient="values"))
+    sizes = [len(json.dumps(json.dumps(row))) for row in rows]
     return int(np.searchsorted(np.cumsum(sizes), max_bytes, side="right"))
 
 
@@ -381,10 +387,10 @@ def show_gene_table(table, best=None, design=None, *, max_bytes: int = GENE_TABL
     else:
         sentence = (f"The {kept:,} most significant of the table's {len(frame):,} rows (the other "
                     f"{len(frame) - kept:,} are left out to keep the report small; they are in the input file)")
-    sentence += (": type in the search box or under a column's header to filter, click a header to sort; "
+    sentence += (": type in the search box (any column) or in the boxes under the table (one column each) to filter, click a header to sort; "
                  "<b>CSV</b> downloads the rows shown.")
     markup = to_html_datatable(
-        frame.head(kept), connected=False, maxBytes=0, showIndex=False, column_filters="header",
-        buttons=["pageLength", {"extend": "csvHtml5", "title": "genes"}], format_floats_in_python=False,
+        frame.head(kept), connected=False, maxBytes=0, showIndex=False, column_filters="footer",
+        buttons=["pageLength", {"extend": "csvHtml5", "title": "genes", "footer": False}], format_floats_in_python=False,
         classes="display compact", layout={"topStart": "buttons", "topEnd": "search"})
     display(HTML(f'<div class="degtools-gene-table"><p>{sentence}</p>\n{_itables_bundle()}{markup}</div>'))
