@@ -5,7 +5,8 @@ script that reads the same table with pandas and runs the six models (linear, de
 random forest, gradient boosting, SVR, KNN) at default settings with 5-fold CV and one test, so the
 pipeline's overhead is a ratio measured in one run. Also prints per-model fit/CV seconds from the
 report's JSON. Target: the report renders in under 90 s on 2 cores, and no model takes more than
-half of it.
+half of it. Then the HTML itself: its size (budget 2.5 MB) and how long headless Chromium takes to open it
+until its interactive gene table is drawn (budget 1 s; Playwright driving Debian's chromium, "n/a" without it).
 
 Usage: .venv/bin/python bench/bench_report.py
 """
@@ -13,6 +14,7 @@ Usage: .venv/bin/python bench/bench_report.py
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,6 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: budgets of the default report: bytes of HTML, seconds to open it.
+SIZE_BUDGET, LOAD_BUDGET = 2_500_000, 1.0
 
 PLAIN = r"""
 import sys, pandas as pd
@@ -60,6 +64,36 @@ def _run(command: list[str]) -> tuple[float, float, str]:
     return seconds, peak_kb / 1024, run.stdout
 
 
+def load_seconds(html: Path, *, runs: int = 3) -> float | None:
+    """Median seconds from navigation start until the page has loaded and its gene table is drawn (None: no chromium).
+
+    The browser starts once and each run opens the page in a fresh context, with every non-file request
+    blocked, so the figure is the page's own cost, not the browser's start-up or the network's.
+    """
+    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if chromium is None:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:",
+                                                                                                    "blob:"))
+                          else route.abort())
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(html.as_uri(), wait_until="load")
+            page.wait_for_selector(".degtools-gene-table table.dataTable tbody tr", timeout=30_000)
+            times.append(time.perf_counter() - start)
+            context.close()
+        browser.close()
+    return sorted(times)[len(times) // 2]
+
+
 def main() -> None:
     """Run both and print the figures."""
     demo = ROOT / "degtools" / "data" / "GSE15852.top.table.tsv"
@@ -68,6 +102,9 @@ def main() -> None:
         plain_s, plain_mb, plain_out = _run([sys.executable, "-c", PLAIN, str(demo)])
         report_s, report_mb, _ = _run([str(degtools), "report", "--target", "logFC", "--out", out])
         results = json.loads((Path(out) / "GSE15852_logFC.json").read_text())
+        html = Path(out) / "GSE15852_logFC.html"
+        size = html.stat().st_size
+        load = load_seconds(html)
     print(f"plain scikit-learn, six models, defaults, 5-fold CV + test: {plain_s:6.1f} s, peak {plain_mb:6.0f} MB")
     print(plain_out.strip())
     print(f"degtools report (papermill + nbconvert, demo table):      {report_s:6.1f} s, peak {report_mb:6.0f} MB")
@@ -80,6 +117,11 @@ def main() -> None:
         print(f"  {entry['name']:<28} fit {entry['fit_seconds']:7.2f} s   CV {entry.get('cv_seconds', 0):7.2f} s"
               f"   {100 * spent / report_s:5.1f}% of the report")
     print(f"notebook steps: {results['timings']}  (notebook total {total:.1f} s)")
+    print(f"\nreport HTML: {size / 1e6:.2f} MB (budget {SIZE_BUDGET / 1e6:.1f} MB -> "
+          f"{'OK' if size <= SIZE_BUDGET else 'MISSED'})")
+    print("load time in headless Chromium (until the gene table is drawn): " +
+          ("n/a (no chromium; apt-get install chromium)" if load is None else
+           f"{load:.2f} s (budget {LOAD_BUDGET:.0f} s -> {'OK' if load <= LOAD_BUDGET else 'MISSED'})"))
 
 
 if __name__ == "__main__":

@@ -390,7 +390,7 @@ def show_gene_table(table, best=None, design=None, *, max_bytes: int = GENE_TABL
     sentence += (": type in the search box (any column) or in the boxes under the table (one column each) to filter, click a header to sort; "
                  "<b>CSV</b> downloads the rows shown.")
     markup = to_html_datatable(
-        frame.head(kept), connected=False, maxBytes=0, showIndex=False, column_filters="footer",
+        frame.head(kept), connected=False, maxBytes=0, showIndex=False, column_filters="footer", deferRender=True,
         buttons=["pageLength", {"extend": "csvHtml5", "title": "genes", "footer": False}], format_floats_in_python=False,
         classes="display compact", layout={"topStart": "buttons", "topEnd": "search"})
     display(HTML(f'<div class="degtools-gene-table"><p>{sentence}</p>\n{_itables_bundle()}{markup}</div>'))
