@@ -2,8 +2,9 @@
 
 **Labels.** :func:`place_labels` is a small greedy label repel for scatter plots (volcano, MA).
 
-**Alt text:** what a figure shows, in words, carried into the report's ``<img alt>``. A figure drawn
-by :mod:`degtools.plots` gets a sentence (what kind of plot it is) followed by what its axes say (titles, axis labels and scales, legend entries). The text is kept as the figure's
+**Alt text:** what a figure shows, in words, carried into the report's ``<img alt>``. A figure
+drawn by :mod:`degtools.plots` gets a sentence (what kind of plot it is) followed by what its axes
+say (titles, axis labels and scales, legend entries). The text is kept as the figure's
 ``degtools_alt`` attribute, and displaying the figure in IPython (``plt.show()`` or the end of a
 notebook cell) adds it to the PNG output's metadata, ``{"image/png": {"alt": text}}``, which the
 report template writes as the image's ``alt`` attribute. It survives papermill and nbconvert
