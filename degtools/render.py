@@ -105,6 +105,8 @@ def _path_replacements(params: dict[str, Any], *, folders: list[Path]) -> dict[s
         if params.get(name):
             replacements[str(params[name])] = Path(params[name]).name
     for folder in folders:
+        if len(Path(folder).parts) < 2:  # never the file system's root
+            continue
         replacements[str(folder).rstrip("/") + "/"] = ""
         replacements.setdefault(str(folder), folder.name)
     return replacements
@@ -199,8 +201,10 @@ def render_report(
             raise ReportError(f"the notebook {notebook.name} ran but wrote no results JSON; is it degtools' own "
                               "analysis notebook?")
         heading = report_heading(params)
-        # the checkout and the package's folder: the bundled data and the notebook live there
-        folders = [work, out_dir, notebook.parent.resolve(), DEFAULT_NOTEBOOK.parents[1], Path(__file__).parent]
+        # the checkout and the package's folder (the bundled data and the notebook live there), and the Python
+        # environment (a library's warning names its own file)
+        folders = [work, out_dir, notebook.parent.resolve(), DEFAULT_NOTEBOOK.parents[1], Path(__file__).parent,
+                   Path(sys.prefix), Path(sys.base_prefix)]
         page = export_html(executed, with_code=with_code, title=f"{heading} · degtools report", heading=heading,
                            hidden_paths=_path_replacements(run_params, folders=folders))
         (work / f"{stem}.html").write_text(page, encoding="utf-8")

@@ -107,3 +107,12 @@ def test_report_heading_names_dataset_and_target():
                                   "target": "B"}) == "GSE2034 — B"
     assert render.report_heading({"dataset_name": "", "input_table": "", "target": "logFC"}) == "GSE15852 — logFC"
     assert render.report_heading({"dataset_name": "my study", "input_table": "", "target": "t"}) == "my study — t"
+
+
+def test_path_replacements_never_touch_the_root_and_cover_the_environment():
+    import sys
+
+    replacements = render._path_replacements({"input_table": "/data/x.tsv"},
+                                              folders=[Path("/"), Path(sys.prefix)])
+    assert "/" not in replacements and replacements["/data/x.tsv"] == "x.tsv"
+    assert replacements[sys.prefix.rstrip("/") + "/"] == ""
