@@ -164,6 +164,20 @@ def test_code_is_folded_per_cell_and_by_one_switch(browser, reports: Path):
         visit.close()
 
 
+def test_code_toggle_works_without_javascript(browser, reports: Path):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto((reports / "demo_logFC.html").as_uri(), wait_until="load")
+        code = page.locator("details.degtools-code .jp-InputArea-editor")
+        assert not code.nth(2).is_visible()
+        page.locator("details.degtools-code summary").nth(2).click()
+        assert code.nth(2).is_visible() and not code.nth(3).is_visible()
+        assert not page.locator("#degtools-toc").is_visible()  # no script: no empty sidebar
+    finally:
+        context.close()
+
+
 def test_page_names_no_path_of_the_machine(browser, reports: Path):
     visit = Visit(browser, reports / "demo_logFC.html")
     try:
