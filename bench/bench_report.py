@@ -6,7 +6,9 @@ random forest, gradient boosting, SVR, KNN) at default settings with 5-fold CV a
 pipeline's overhead is a ratio measured in one run. Also prints per-model fit/CV seconds from the
 report's JSON. Target: the report renders in under 90 s on 2 cores, and no model takes more than
 half of it. (c) the same report without the evidence layer (`gene_features: none`), in
-the same run: the evidence layer may add at most 30%.
+the same run: the evidence layer may add at most 30%. Then the HTML itself: its size (budget 2.5 MB) and how long headless Chromium
+takes to open it until its interactive gene table is drawn (budget 1 s; Playwright driving Debian's
+chromium, "n/a" without it).
 
 Usage: .venv/bin/python bench/bench_report.py
 """
@@ -14,6 +16,8 @@ Usage: .venv/bin/python bench/bench_report.py
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: budgets of the default report: bytes of HTML, seconds to open it.
+SIZE_BUDGET, LOAD_BUDGET = 2_500_000, 1.0
 
 PLAIN = r"""
 import sys, pandas as pd
@@ -61,6 +67,37 @@ def _run(command: list[str]) -> tuple[float, float, str]:
     return seconds, peak_kb / 1024, run.stdout
 
 
+def load_seconds(html: Path, *, runs: int = 5) -> tuple[float, float] | None:
+    """Median seconds until the page's load event, and until its gene table is drawn (None: no chromium).
+
+    The browser starts once and each run opens the page in a fresh context, with every non-file request
+    blocked, so the figures are the page's own cost, not the browser's start-up or the network's.
+    """
+    chromium = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if chromium is None:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    loads, tables = [], []
+    local = ("file:", "data:", "blob:")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(local)
+                          else route.abort())
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(html.as_uri(), wait_until="load")
+            loads.append(time.perf_counter() - start)
+            page.wait_for_selector(".degtools-gene-table table.dataTable tbody tr", timeout=30_000)
+            tables.append(time.perf_counter() - start)
+            context.close()
+        browser.close()
+    return sorted(loads)[runs // 2], sorted(tables)[runs // 2]
+
+
 def main() -> None:
     """Run both and print the figures."""
     demo = ROOT / "degtools" / "data" / "GSE15852.top.table.tsv"
@@ -73,6 +110,9 @@ def main() -> None:
         bare_s, bare_mb, _ = _run([str(degtools), "report", "--target", "logFC", "--out", str(bare),
                                    "-p", "gene_features", "none"])
         bare_results = json.loads((bare / "GSE15852_logFC.json").read_text())
+        html = Path(out) / "GSE15852_logFC.html"
+        size = html.stat().st_size
+        load = load_seconds(html)
     print(f"plain scikit-learn, six models, defaults, 5-fold CV + test: {plain_s:6.1f} s, peak {plain_mb:6.0f} MB")
     print(plain_out.strip())
     print(f"degtools report (papermill + nbconvert, demo table):      {report_s:6.1f} s, peak {report_mb:6.0f} MB")
@@ -94,7 +134,14 @@ def main() -> None:
         print(f"  {entry['name']:<28} fit {entry['fit_seconds']:7.2f} s   CV {entry.get('cv_seconds', 0):7.2f} s"
               f"   {100 * spent / report_s:5.1f}% of the report")
     print(f"notebook steps: {results['timings']}  (notebook total {total:.1f} s)")
-
+    print(f"\nreport HTML: {size / 1e6:.2f} MB (budget {SIZE_BUDGET / 1e6:.1f} MB -> "
+          f"{'OK' if size <= SIZE_BUDGET else 'MISSED'})")
+    if load is None:
+        print("load time in headless Chromium: n/a (no chromium; apt-get install chromium)")
+    else:
+        print(f"load time in headless Chromium (median of 5): page loaded {load[0]:.2f} s, gene table drawn "
+              f"{load[1]:.2f} s (budget {LOAD_BUDGET:.0f} s -> {'OK' if load[1] <= LOAD_BUDGET else 'MISSED'}; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 if __name__ == "__main__":
     main()

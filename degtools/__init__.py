@@ -33,6 +33,7 @@ _LAZY = {
                      "reserve_headline", "show_headline", "show_surprising_genes", "show_evidence"),
                     "degtools.display"),
     "write_results": "degtools.results",
+    "show_gene_table": "degtools.display",
 }
 
 
@@ -95,6 +96,7 @@ __all__ = [
     "show_checks",
     "show_design",
     "show_gene_sets",
+    "show_gene_table",
     "show_gsea",
     "show_headline",
     "show_impurity",

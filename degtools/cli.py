@@ -17,7 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--input", dest="input_table", help="DE results table (default: the bundled demo)")
     report.add_argument("--target", help="column to predict, e.g. logFC or B")
     report.add_argument("--out", default="reports", help="output folder (default: reports/)")
-    report.add_argument("--with-code", action="store_true", help="keep the code cells (for teaching)")
+    report.add_argument("--with-code", action="store_true", help="show the code open (it is always in the report, folded)")
     report.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="any other notebook parameter, e.g. -p cv_folds 10")
     inspect = commands.add_parser("inspect", help="read a DE table and print what was detected (no report)")
@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: the cores)")
     batch.add_argument("--force", action="store_true", help="render every report, changed or not")
     batch.add_argument("--out", default="reports", help="output folder (default: reports/)")
-    batch.add_argument("--with-code", action="store_true", help="keep the code cells (for teaching)")
+    batch.add_argument("--with-code", action="store_true", help="show the code open (it is always in the report, folded)")
     batch.add_argument("--no-index", dest="index", action="store_false", help="do not rebuild index.html")
     batch.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                        help="fail a report that takes longer, stopping its kernel (default: no limit)")

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import Bbox
 
 from degtools.compare import ModelComparison
 from degtools.errors import InputError
+from degtools.figure_text import place_labels, with_alt_text
+from degtools.figure_text import plain_text as _plain_text
 from degtools.gene_level import DOWN, NOT_SIGNIFICANT, UP, call_regulation
 from degtools.io import DETable
 from degtools.io.genes import MULTI_GENE_SEPARATOR
@@ -31,6 +32,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
 MAX_DISTRIBUTION_PLOTS = 40
 
 
+@with_alt_text("Histograms of every numeric column of the table: number of genes per value")
 def plot_distributions(table: DETable, *, axes: np.ndarray | None = None, bins: int = 50) -> Figure:
     """Histogram of every numeric column (the first :data:`MAX_DISTRIBUTION_PLOTS`), titled with the user's header."""
     columns = table.numeric_columns
@@ -55,6 +57,10 @@ def plot_distributions(table: DETable, *, axes: np.ndarray | None = None, bins: 
     return axes[0].figure
 
 
+@with_alt_text(
+    "Bar chart of each model's mean cross-validated R² with its standard deviation; the dummy "
+    "baseline is a dashed line"
+)
 def plot_model_comparison(comparison: ModelComparison, *, ax: Axes | None = None) -> Figure:
     """Mean CV R² per model with ± sd error bars; the dummy baseline as a dashed line."""
     table = comparison.table()
@@ -73,6 +79,10 @@ def plot_model_comparison(comparison: ModelComparison, *, ax: Axes | None = None
     return ax.figure
 
 
+@with_alt_text(
+    "Scatter plot of the best model's prediction against the observed value for each test gene; the "
+    "dashed diagonal is a perfect prediction"
+)
 def plot_predicted_vs_observed(predictions: pd.DataFrame, *, label: str = "target", ax: Axes | None = None) -> Figure:
     """Test-set prediction against observation, with the identity line."""
     ax = _axes(ax, (4.5, 4.5))
@@ -86,6 +96,10 @@ def plot_predicted_vs_observed(predictions: pd.DataFrame, *, label: str = "targe
     return ax.figure
 
 
+@with_alt_text(
+    "Scatter plot of each test gene's residual (observed minus predicted) against its prediction; the"
+    " dashed line is zero"
+)
 def plot_residuals(predictions: pd.DataFrame, *, label: str = "target", ax: Axes | None = None) -> Figure:
     """Residual (observed - predicted) against prediction on the test set."""
     ax = _axes(ax, (4.5, 4.5))
@@ -96,6 +110,7 @@ def plot_residuals(predictions: pd.DataFrame, *, label: str = "target", ax: Axes
     return ax.figure
 
 
+@with_alt_text("Bar chart of feature importances")
 def plot_importances(importances: pd.DataFrame, *, title: str = "", ax: Axes | None = None) -> Figure:
     """Horizontal bars of a feature-importance table (``feature``, ``importance``, optional ``sd``)."""
     ax = _axes(ax, (5.5, 0.4 * len(importances) + 1.2))
@@ -109,6 +124,7 @@ def plot_importances(importances: pd.DataFrame, *, title: str = "", ax: Axes | N
     return ax.figure
 
 
+@with_alt_text("Bar chart of each model's mean cross-validated R² under each feature set, side by side")
 def plot_leaderboards(leaderboards, *, ax: Axes | None = None) -> Figure:
     """Mean CV R² per model under each feature set, side by side: what the leakage buys."""
     frame = leaderboards.side_by_side()
@@ -129,6 +145,10 @@ def plot_leaderboards(leaderboards, *, ax: Axes | None = None) -> Figure:
     return ax.figure
 
 
+@with_alt_text(
+    "Bar chart comparing ways of ranking the test genes: Spearman correlation with |logFC| and AUC "
+    "for significance"
+)
 def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
     """Spearman with |logFC| and AUC for significance of each way of ranking held-out genes (95% intervals)."""
     table = ranking.table
@@ -159,72 +179,6 @@ def plot_ranking_comparison(ranking, *, ax: Axes | None = None) -> Figure:
 
 #: colours of up- and down-regulated genes (and of the rest).
 UP_COLOR, DOWN_COLOR, OTHER_COLOR = "#c44e52", "#4c72b0", "#bbbbbb"
-
-
-def _plain_text(text: str, *, limit: int = 60) -> str:
-    """A label matplotlib draws literally (``$`` would start mathtext), shortened to ``limit`` characters."""
-    text = str(text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text.replace("$", r"\$")
-
-
-def _overlaps(box, boxes) -> bool:
-    return any(box.overlaps(other) for other in boxes)
-
-
-def place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, labels: list[str], *, fontsize: float = 7) -> list:
-    """Label points without overlapping labels (a small greedy label repel).
-
-    Each label, in the order given (most important first), is tried at growing distances and
-    eight directions from its point; the first position whose box overlaps no earlier label, no
-    labelled point and stays inside the axes wins, drawn with a thin leader line. A label that
-    finds no free place is left out rather than drawn over another.
-
-    Returns
-    -------
-    list
-        The ``Annotation`` artists drawn.
-    """
-    figure = ax.figure
-    renderer = figure.canvas.get_renderer()
-    to_display = ax.transData.transform
-    axes_box = ax.get_window_extent(renderer)
-    points = [to_display((float(px), float(py))) for px, py in zip(x, y, strict=True)]
-    # a small box around every labelled point, so labels do not hide the points they name
-    taken = [Bbox.from_extents(px - 3, py - 3, px + 3, py + 3) for px, py in points]
-    drawn = []
-    directions = [(1, 1), (-1, 1), (1, -1), (-1, -1), (0, 1), (0, -1), (1, 0), (-1, 0)]
-    for xv, yv, label in zip(x, y, labels, strict=True):
-        placed = None
-        for distance in (6, 12, 20, 30, 44, 60):
-            for dx, dy in directions:
-                norm = math.hypot(dx, dy)
-                offset = (distance * dx / norm, distance * dy / norm)
-                annotation = ax.annotate(
-                    _plain_text(label, limit=30), (float(xv), float(yv)), xytext=offset,
-                    textcoords="offset points",
-                    fontsize=fontsize, ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
-                    va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
-                    arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.5, "shrinkA": 0,
-                                "shrinkB": 2},
-                )
-                annotation.set_in_layout(False)
-                annotation.update_positions(renderer)
-                # the text's own box (the annotation's box would include the leader line)
-                box = Text.get_window_extent(annotation, renderer).expanded(1.05, 1.1)
-                inside = (box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1 and box.y0 >= axes_box.y0
-                          and box.y1 <= axes_box.y1)
-                if inside and not _overlaps(box, taken):
-                    placed = (annotation, box)
-                    break
-                annotation.remove()
-            if placed:
-                break
-        if placed:
-            drawn.append(placed[0])
-            taken.append(placed[1])
-    return drawn
 
 
 def _gene_labels(table: DETable) -> pd.Series:
@@ -263,6 +217,10 @@ def _finish_regulation_plot(ax: Axes, frame: pd.DataFrame, x: str, y: str, *, ti
     place_labels(ax, labelled[x].to_numpy(), labelled[y].to_numpy(), labelled["label"].tolist())
 
 
+@with_alt_text(
+    "Volcano plot: each dot is a gene, its log fold change against -log10 p-value; up- and down-"
+    "regulated genes coloured, the strongest labelled"
+)
 def plot_volcano(
     table: DETable,
     *,
@@ -302,6 +260,10 @@ def plot_volcano(
     return ax.figure
 
 
+@with_alt_text(
+    "MA plot: each dot is a gene, its mean expression against its log fold change; up- and down-"
+    "regulated genes coloured, the strongest labelled"
+)
 def plot_ma(
     table: DETable,
     *,
@@ -342,6 +304,29 @@ def plot_ma(
     return ax.figure
 
 
+def _dot_area(sizes, largest: float):
+    """Marker area (points²) of a gene set with ``sizes`` genes, the largest set drawn at 200."""
+    return 20 + 180 * np.asarray(sizes, dtype=float) / largest
+
+
+def _dot_size_legend(ax: Axes, sizes: pd.Series, largest: float) -> None:
+    """A legend of dot sizes (genes in the set): the smallest, a middle and the largest set shown."""
+    values = sorted({int(round(float(value))) for value in np.quantile(sizes.astype(float), [0, 0.5, 1])})
+    handles = [Line2D([], [], linestyle="", marker="o", markersize=math.sqrt(float(_dot_area([value], largest)[0])),
+                      markerfacecolor="white", markeredgecolor="black", markeredgewidth=0.4) for value in values]
+    labels = [f"{value:,}" for value in values]
+    options = {"title": "genes in the set", "fontsize": 7, "title_fontsize": 7, "frameon": False,
+               "ncol": len(values)}
+    if ax.figure.get_layout_engine() is not None and ax.figure.axes[0] is ax:  # our own figure: below the plot
+        ax.figure.legend(handles, labels, loc="outside lower center", **options)
+    else:
+        ax.legend(handles, labels, loc="best", **options)
+
+
+@with_alt_text(
+    "Dot plot of gene sets, one row per set: position is the enrichment, dot size the number of genes"
+    " in the set, colour -log10 FDR"
+)
 def plot_enrichment_dots(
     results: pd.DataFrame, *, n: int = 20, title: str = "", fdr_floor: float = P_VALUE_FLOOR, ax: Axes | None = None
 ) -> Figure:
@@ -370,8 +355,10 @@ def plot_enrichment_dots(
     if "nes" not in shown:  # ORA lists a set once per direction: say which
         labels = [f"{label} ({direction})" for label, direction in zip(labels, shown["direction"], strict=True)]
     positions = np.arange(len(shown))
-    dots = ax.scatter(x, positions, s=20 + 180 * shown["size"] / max(float(shown["size"].max()), 1.0),
+    largest = max(float(shown["size"].max()), 1.0)
+    dots = ax.scatter(x, positions, s=_dot_area(shown["size"], largest),
                       c=neg_log10_p(fdr), cmap="viridis", edgecolors="black", linewidths=0.4)
+    _dot_size_legend(ax, shown["size"], largest)
     ax.set_yticks(positions, labels, fontsize=7)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.axvline(0, color="black", linewidth=0.8)
@@ -384,6 +371,7 @@ def plot_enrichment_dots(
     return ax.figure
 
 
+@with_alt_text("Bar chart of the drop in test R² when each pathway-membership feature is shuffled")
 def plot_pathway_importances(importances: pd.DataFrame, *, n: int = 15, title: str = "",
                              ax: Axes | None = None) -> Figure:
     """Permutation importance of ``pathway: <set>`` features, named by their set, on a wide figure."""

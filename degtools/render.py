@@ -19,7 +19,8 @@ from typing import Any
 
 from degtools import processes
 from degtools.errors import ParamsError, ReportError, ReportInputError
-from degtools.naming import report_stem
+from degtools.io.source import DEMO_TABLE
+from degtools.naming import dataset_name_from_path, report_stem
 from degtools.params import PATH_PARAMETERS, resolve_path_parameter, validate_params
 
 #: the offline nbconvert template (no CDN) and the notebook every report runs.
@@ -27,22 +28,92 @@ TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analysis.ipynb"
 
 
-def export_html(notebook_path: Path, *, with_code: bool = False, title: str = "degtools report") -> str:
-    """Render an executed notebook with the offline template (no CDN, code hidden unless asked)."""
+def export_html(
+    notebook_path: Path,
+    *,
+    with_code: bool = False,
+    title: str = "degtools report",
+    heading: str | None = None,
+    hidden_paths: dict[str, str] | None = None,
+) -> str:
+    """Render an executed notebook with the offline template.
+
+    Every code cell is in the page, folded (``with_code``: unfolded from the start); ``heading`` is
+    the first heading (default: none besides the notebook's own); ``hidden_paths`` maps absolute
+    paths to what the page shows instead (see :func:`hide_paths`).
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
     notebook = nbformat.read(notebook_path, as_version=4)
     notebook.metadata["title"] = title
+    hide_paths(notebook, hidden_paths or {})
     exporter = HTMLExporter(
         template_name="degtools",
         extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=not with_code,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    body, _ = exporter.from_notebook_node(notebook)
-    return body
+    body, _ = exporter.from_notebook_node(notebook, resources={"degtools": {"heading": heading,
+                                                                            "code_open": with_code}})
+    return body.replace(" ± ", "\u00a0±\u00a0")  # "0.930 ± 0.006" never breaks across lines
+
+
+#: notebook output types whose text may quote a path (images are left alone).
+_TEXT_OUTPUTS = ("text/plain", "text/html", "text/markdown")
+
+
+def hide_paths(notebook, replacements: dict[str, str]) -> None:
+    """Replace every absolute path of ``replacements`` in the notebook's code and text outputs, longest first.
+
+    The report names its inputs by file name and sha256; where the machine that rendered it kept
+    them is nobody's business. Papermill's parameters cell gets a comment saying so.
+    """
+    if not replacements:
+        return
+    order = sorted(replacements, key=len, reverse=True)
+
+    def scrub(text: str) -> str:
+        for path in order:
+            text = text.replace(path, replacements[path])
+        return text
+
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        source = scrub(cell.source)
+        if "injected-parameters" in cell.metadata.get("tags", []) and source != cell.source:
+            source = "# (paths shown as file names: the Methods table's sha256 identifies the inputs)\n" + source
+        cell.source = source
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = scrub(output["text"])
+            for mime in _TEXT_OUTPUTS:
+                if mime in output.get("data", {}):
+                    output["data"][mime] = scrub(output["data"][mime])
+            if "traceback" in output:
+                output["traceback"] = [scrub(line) for line in output["traceback"]]
+                output["evalue"] = scrub(output.get("evalue", ""))
+
+
+def report_heading(params: dict[str, Any]) -> str:
+    """The report's title: its dataset and target (``GSE15852 — logFC``)."""
+    dataset = params["dataset_name"] or dataset_name_from_path(params["input_table"] or DEMO_TABLE)
+    return f"{dataset} — {params['target']}"
+
+
+def _path_replacements(params: dict[str, Any], *, folders: list[Path]) -> dict[str, str]:
+    """Absolute paths of the run (input files, the output and work folders, the checkout) and what to show instead."""
+    replacements = {}
+    for name in (*PATH_PARAMETERS, "results_json"):
+        if params.get(name):
+            replacements[str(params[name])] = Path(params[name]).name
+    for folder in folders:
+        if len(Path(folder).parts) < 2:  # never the file system's root
+            continue
+        replacements[str(folder).rstrip("/") + "/"] = ""
+        replacements.setdefault(str(folder), folder.name)
+    return replacements
 
 
 @contextmanager
@@ -149,9 +220,15 @@ def render_report(
     work = processes.private_folder(out_dir, f".{stem}")
     try:
         with processes.run_guard():
-            _execute(notebook, work, stem, run_params={**params, "results_json": str(work / f"{stem}.json")},
-                     failed_path=failed_path)
-            page = export_html(work / f"{stem}.ipynb", with_code=with_code, title=f"degtools report: {stem}")
+            run_params = {**params, "results_json": str(work / f"{stem}.json")}
+            _execute(notebook, work, stem, run_params=run_params, failed_path=failed_path)
+            heading = report_heading(params)
+            # the checkout and the package's folder (the bundled data and the notebook live there), and the
+            # Python environment (a library's warning names its own file)
+            folders = [work, out_dir, notebook.parent.resolve(), DEFAULT_NOTEBOOK.parents[1], Path(__file__).parent,
+                       Path(sys.prefix), Path(sys.base_prefix)]
+            page = export_html(work / f"{stem}.ipynb", with_code=with_code, title=f"{heading} · degtools report",
+                               heading=heading, hidden_paths=_path_replacements(run_params, folders=folders))
             (work / f"{stem}.html").write_text(page, encoding="utf-8")
             os.replace(work / f"{stem}.html", html_path)
             os.replace(work / f"{stem}.json", json_path)

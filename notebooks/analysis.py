@@ -311,6 +311,9 @@ degtools.show_regulated_genes(table, best, design, target=target_column, n=param
 # %%
 degtools.show_regulated_genes(table, best, design, target=target_column, n=params["top_n"], direction="down")
 
+# %%
+degtools.show_gene_table(table, best, design)
+
 # %% [markdown]
 # **Residual outliers:** the held-out genes whose target the top model explains worst. For most genes
 # the columns of a DE table are tied together (a fold change goes with its statistic and p-value); a

@@ -106,17 +106,131 @@ def test_report_in_browser(browser, reports: Path):
     visit = Visit(browser, reports / "demo_logFC.html")
     try:
         page = visit.page
-        assert page.title() == "degtools report: demo_logFC"
+        assert page.title() == "demo — logFC · degtools report"
+        assert page.locator("h1").first.inner_text() == "demo — logFC"
         assert page.locator("img").count() >= 4
         assert visit.undecoded_images() == []
+        alts = page.eval_on_selector_all("img", "images => images.map(i => i.alt)")
+        assert all(alt and not alt.startswith("figure (no description") for alt in alts), alts
         anchors = page.eval_on_selector_all("a[href^='#']", "links => links.map(a => a.getAttribute('href'))")
         toc = [href for href in anchors if not href.startswith("#") or len(href) > 1]
         assert {"#Data-overview", "#Evaluation", "#Methods-and-reproducibility"} <= set(toc)
         missing = page.evaluate(
             "hrefs => hrefs.filter(h => !document.getElementById(decodeURIComponent(h.slice(1))))", toc)
         assert missing == []
+        # the sticky contents: one entry per h2/h3, in page order, and it stays in view when scrolled
+        headings = page.eval_on_selector_all("main h2[id], main h3[id]", "hs => hs.map(h => '#' + h.id)")
+        sidebar = page.eval_on_selector_all("#degtools-toc a", "links => links.map(a => a.getAttribute('href'))")
+        assert sidebar == headings and "#Top-genes-and-the-model" in sidebar
+        page.click("#degtools-toc a[href='#Methods-and-reproducibility']")
+        assert page.locator("#degtools-toc").bounding_box()["y"] == 0
+        assert page.locator("#Methods-and-reproducibility").is_visible()
+        page.evaluate("window.scrollTo(0, 0)")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=False)
+        assert visit.errors == [] and visit.blocked == []
+    finally:
+        visit.close()
+
+
+def test_code_is_folded_per_cell_and_by_one_switch(browser, reports: Path):
+    visit = Visit(browser, reports / "demo_logFC.html")
+    try:
+        page = visit.page
+        blocks = page.locator("details.degtools-code")
+        count = blocks.count()
+        assert count >= 20
+        code = page.locator("details.degtools-code .jp-InputArea-editor")
+        assert code.count() == count and not any(code.nth(i).is_visible() for i in range(count))
+        first = blocks.nth(3)
+        first.locator("summary").click()  # one cell
+        assert code.nth(3).is_visible() and not code.nth(4).is_visible()
+        first.locator("summary").click()
+        assert not code.nth(3).is_visible()
+        switch = page.locator("#degtools-code-switch")
+        assert switch.inner_text() == "show all code"
+        switch.click()  # every cell
+        assert all(code.nth(i).is_visible() for i in range(count))
+        assert switch.inner_text() == "hide all code"
+        shown = page.eval_on_selector_all("details.degtools-code", "ds => ds.map(d => d.innerText).join('\\n')")
+        assert "degtools.show_gene_table(" in shown
+        assert "shared_call" not in shown and "timings" not in shown
+        page.locator("details.degtools-code").nth(1).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "report-code.png"), full_page=False)
+        switch.click()
+        assert not any(code.nth(i).is_visible() for i in range(count))
+        assert visit.errors == [] and visit.blocked == []
+    finally:
+        visit.close()
+
+
+def test_code_toggle_works_without_javascript(browser, reports: Path):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto((reports / "demo_logFC.html").as_uri(), wait_until="load")
+        code = page.locator("details.degtools-code .jp-InputArea-editor")
+        assert not code.nth(2).is_visible()
+        page.locator("details.degtools-code summary").nth(2).click()
+        assert code.nth(2).is_visible() and not code.nth(3).is_visible()
+        assert not page.locator("#degtools-toc").is_visible()  # no script: no empty sidebar
+    finally:
+        context.close()
+
+
+def test_page_names_no_path_of_the_machine(browser, reports: Path):
+    visit = Visit(browser, reports / "demo_logFC.html")
+    try:
+        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", visit.page.content())
+        shown = visit.page.inner_text("body")
+        for path in (str(reports), str(ROOT), "/tmp/", str(Path.home()) + "/"):
+            assert path not in text and path not in shown, path
+        assert "demo_slice.tsv" in shown  # the input is named by its file name (and sha256)
+    finally:
+        visit.close()
+
+
+def test_gene_table_searches_sorts_and_downloads(browser, reports: Path):
+    visit = Visit(browser, reports / "demo_logFC.html")
+    try:
+        page = visit.page
+        table = page.locator(".degtools-gene-table table.dataTable")
+        table.wait_for(state="visible", timeout=10_000)
+        info = page.locator(".degtools-gene-table .dt-info")
+
+        def counts() -> tuple[int, int]:
+            numbers = [int(n.replace(",", "")) for n in re.findall(r"[\d,]+", info.inner_text())]
+            return numbers[2], (numbers[3] if len(numbers) > 3 else numbers[2])  # shown of (total)
+
+        assert counts() == (400, 400)  # every row of the 400-row table
+        headers = page.eval_on_selector_all(".degtools-gene-table table.dataTable thead tr:first-child th",
+                                            "ths => ths.map(th => th.innerText.trim())")
+        assert headers[:2] == ["ID", "Gene.symbol"] and "residual" in headers and "predicted logFC" in headers
+        from conftest import DEMO
+
+        rows_of_slice = DEMO.read_text(encoding="utf-8").splitlines()[1:401]  # the table the report was made of
+        symbols = [line.split("\t")[6] for line in rows_of_slice]
+        term = "KRT1"
+        expected = sum(term.lower() in symbol.lower() for symbol in symbols)
+        assert 0 < expected < 400
+        page.locator(".degtools-gene-table .dt-search input").fill(term)
+        assert counts() == (expected, 400)
+        rows = page.eval_on_selector_all(".degtools-gene-table table.dataTable tbody tr",
+                                    "rs => rs.map(r => r.cells[1].innerText)")
+        assert len(rows) == min(expected, 10) and all(term in row for row in rows)
+        page.locator(".degtools-gene-table .dt-search input").fill("")
+        # a column filter under the table: the held-out column
+        column = headers.index("held out")
+        page.locator(".degtools-gene-table tfoot input").nth(column).press_sequentially("yes")
+        held_out = counts()[0]
+        assert 0 < held_out < 400
+        assert page.locator(".degtools-gene-table .buttons-csv").count() == 1
+        with page.expect_download() as download:
+            page.locator(".degtools-gene-table .buttons-csv").click()
+        lines = Path(download.value.path()).read_text(encoding="utf-8-sig").strip().splitlines()
+        assert len(lines) == held_out + 1 and lines[0].startswith('"ID"')
+        table.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "gene-table.png"), full_page=False)
         assert visit.errors == [] and visit.blocked == []
     finally:
         visit.close()
@@ -133,7 +247,7 @@ def test_index_in_browser(browser, reports: Path):
             target = Path(unquote(urlparse(link).path))
             assert target.is_file() and target.parent == reports
             page.goto(link)
-            assert page.title().startswith("degtools report:")
+            assert page.title().endswith("· degtools report")
             page.go_back()
 
         def first_column() -> list[str]:

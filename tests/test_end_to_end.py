@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +52,9 @@ def test_report_has_every_section_and_a_linked_table_of_contents(rendered):
         anchor = section.replace(" ", "-")
         assert f'id="{anchor}"' in html, f"section {section!r} missing"
         assert f'href="#{anchor}"' in html, f"table of contents does not link {section!r}"
-    assert "<title>degtools report: GSE15852_logFC</title>" in html
+    assert "<title>GSE15852 — logFC · degtools report</title>" in html
+    assert re.search(r"<h1\b[^>]*>(.*?)</h1>", html, re.S)[1] == "GSE15852 — logFC"
+    assert 'id="degtools-toc"' in html
 
 
 #: the six models the user named, plus the baseline (issue 3); the registry holds more.
@@ -67,14 +70,30 @@ def test_comparison_table_lists_the_users_models_and_the_baseline(rendered):
     assert set(USER_MODELS) <= {entry["name"] for entry in results["models"]}
 
 
-def test_html_has_no_error_output_no_code_and_no_external_resource(rendered):
+def _page_text(html: str) -> str:
+    """The page without its scripts and style sheets (DataTables' code names errors it may raise)."""
+    return re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+
+
+def test_html_has_no_error_output_folded_code_and_no_external_resource(rendered):
     _, html, _ = rendered
-    assert "application/vnd.jupyter.stderr" not in html.split("</style>")[-1]
-    assert "Traceback" not in html and "Error" not in html.split("</style>")[-1].replace("Errors", "")
-    assert "Warning" not in html.split("</style>")[-1]
+    text = _page_text(html)
+    assert "application/vnd.jupyter.stderr" not in text
+    assert "Traceback" not in text and "Error" not in text.replace("Errors", "")
+    assert "Warning" not in text
     assert not EXTERNAL.search(html)
-    assert 'class="jp-CodeMirrorEditor' not in html
+    # every code cell is in the page, folded
+    assert html.count('<details class="degtools-code">') == html.count('class="jp-CodeMirrorEditor') >= 20
+    assert 'class="degtools-code" open' not in html
     assert html.count("data:image/png;base64,") >= 5
+
+
+def test_html_names_no_path_of_the_machine(rendered):
+    out, html, results = rendered
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    for path in (str(out), str(ROOT), "/tmp/", str(Path.home()) + "/"):
+        assert path not in text, path
+    assert Path(results["input"]["path"]).is_absolute()  # the JSON keeps where the input was
 
 
 def test_json_holds_every_documented_field_with_finite_metrics(rendered):

@@ -120,3 +120,35 @@ def test_enrichment_dot_plot_for_gsea_and_ora():
     assert figure.axes[0].get_xlabel().startswith("% of the set")
     empty = plots.plot_enrichment_dots(gsea.iloc[:0])
     assert "no gene set" in empty.axes[0].texts[0].get_text()
+
+
+def test_dot_plot_has_a_dot_size_legend_matching_the_dots():
+    sets = pd.DataFrame({"set": ["A", "B", "C", "D"], "direction": ["up"] * 4, "size": [10, 40, 25, 200],
+                         "overlap": [5, 10, 5, 20], "nes": [2.0, 1.5, -1.0, 0.5], "pvalue": [0.01] * 4,
+                         "fdr": [0.02] * 4})
+    figure = plots.plot_enrichment_dots(sets, title="GSEA")
+    legend = figure.legends[0]
+    assert legend.get_title().get_text() == "genes in the set"
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels == ["10", "32", "200"]  # smallest, median (32.5 -> 32) and largest set
+    dots = figure.axes[0].collections[0]
+    area = dict(zip(sets["size"].iloc[::-1], dots.get_sizes(), strict=True))  # drawn bottom-up, best on top
+    handles = legend.legend_handles
+    # a legend marker of the smallest and the largest set has the area (points²) of that set's dot
+    assert handles[0].get_markersize() ** 2 == pytest.approx(area[10])
+    assert handles[-1].get_markersize() ** 2 == pytest.approx(area[200])
+
+
+def test_figures_carry_alt_text_that_reaches_the_png_metadata(airway):
+    from IPython.core.formatters import DisplayFormatter
+
+    figure = plots.plot_ma(airway)
+    alt = figure.degtools_alt
+    assert alt.startswith("MA plot: each dot is a gene")
+    assert "x axis: baseMean (mean expression, log scale)" in alt and "y axis: log2FoldChange" in alt
+    up = sum(1 for text in figure.axes[0].get_legend().get_texts() if text.get_text().startswith("up ("))
+    assert up == 1 and "legend: not significant (" in alt
+    formatter = DisplayFormatter()
+    formatter.formatters["image/png"].for_type(Figure, lambda fig: b"PNG")  # as the inline backend registers
+    data, metadata = formatter.format(figure)
+    assert data["image/png"] == b"PNG" and metadata["image/png"] == {"alt": alt}
