@@ -21,7 +21,7 @@ from degtools import processes
 from degtools.errors import ParamsError, ReportError, ReportInputError
 from degtools.io.source import DEMO_TABLE
 from degtools.naming import dataset_name_from_path, report_stem
-from degtools.params import PATH_PARAMETERS, resolve_path_parameter, validate_params
+from degtools.params import PATH_PARAMETERS, path_list, resolve_path_parameter, validate_params
 
 #: the offline nbconvert template (no CDN) and the notebook every report runs.
 TEMPLATES = Path(__file__).parent / "templates"
@@ -107,7 +107,9 @@ def _path_replacements(params: dict[str, Any], *, folders: list[Path]) -> dict[s
     replacements = {}
     for name in (*PATH_PARAMETERS, "results_json"):
         if params.get(name):
-            replacements[str(params[name])] = Path(params[name]).name
+            replacements[str(params[name])] = ", ".join(Path(entry).name for entry in path_list(params[name]))
+            for entry in path_list(params[name]):
+                replacements[entry] = Path(entry).name
     for folder in folders:
         if len(Path(folder).parts) < 2:  # never the file system's root
             continue
