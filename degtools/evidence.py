@@ -74,7 +74,7 @@ class EvidenceLayer:
         return [column for source, columns in self.sources.items() if source != OTHER_CONTRASTS
                 for column in columns]
 
-    def to_json(self) -> dict[str, Any]:
+    def record(self) -> dict[str, Any]:
         """Sources with their columns and join records, notes and attributions."""
         return {"rows": len(self.features),
                 "sources": {source: {"columns": list(columns),
@@ -214,14 +214,14 @@ def gather_evidence(
         layer.notes.append(joined.sentence())
         if features.attribution:
             layer.attributions.append(features.attribution)
-        add(f"{GENE_FEATURES_PREFIX}{features.name}", joined.features, joined.to_json())
+        add(f"{GENE_FEATURES_PREFIX}{features.name}", joined.features, joined.record())
     for item in references:
         reference = item if isinstance(item, DETable) else read_de_table(item)
         joined = join_reference(table, reference)
         layer.notes.append(f"reference {joined.name}: {joined.matched_rows:,} of {joined.rows:,} rows "
                            f"matched by gene symbol ({joined.shared_genes:,} genes in both tables)")
         add(f"{REFERENCE_PREFIX}{joined.name}", _by_gene_id(table, joined.features),
-            {"file": reference.path.name, "sha256": reference.sha256, **joined.to_json()})
+            {"file": reference.path.name, "sha256": reference.sha256, **joined.record()})
     depth_sets = None if gene_sets is None else _as_gene_sets(gene_sets)
     membership_sets = depth_sets if pathway_sets is ... else (
         None if pathway_sets is None else _as_gene_sets(pathway_sets))
@@ -272,7 +272,7 @@ class SourceContributions:
                 f"{row.drop_mean:.3f} ({level} interval over {row.folds} folds {row.drop_low:.3f} to "
                 f"{row.drop_high:.3f})" for row in self.table.itertuples(index=False)]
 
-    def to_json(self) -> dict[str, Any]:
+    def record(self) -> dict[str, Any]:
         """Per source: R² with all and without it, the drop per fold, its mean and interval."""
         rows = []
         for row in self.table.itertuples(index=False):

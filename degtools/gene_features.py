@@ -107,7 +107,7 @@ class GeneFeatureTable:
         """Attribution line for a bundled file (empty for a user's own file)."""
         return ATTRIBUTIONS.get(self.path.name, "")
 
-    def to_json(self) -> dict[str, Any]:
+    def record(self) -> dict[str, Any]:
         """Name, file name (no folder), checksum, keys, rows and feature columns."""
         return {"name": self.name, "file": self.path.name, "sha256": self.sha256, "keys": dict(self.keys),
                 "rows": len(self.values), "columns": list(self.values.columns), "notes": list(self.notes),
@@ -319,7 +319,7 @@ class FeatureJoin:
                 f"({self.key['kind']}{how}); {len(self.columns)} feature columns.")
         return " ".join([text, *self.notes])
 
-    def to_json(self) -> dict[str, Any]:
+    def record(self) -> dict[str, Any]:
         """Name, file name, checksum, key, matched rows, rows and columns (plus the keys tried)."""
         return {"name": self.name, "file": self.file, "sha256": self.sha256, "key": dict(self.key),
                 "matched_rows": self.matched_rows, "rows": self.rows, "genes": self.genes,

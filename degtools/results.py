@@ -234,7 +234,7 @@ def build_results(*, params: Mapping[str, Any], table, leaderboards, timings: Ma
     if pathway_variant is not None:
         results["pathway_features"] = variant_entry(pathway_variant)
     if reference_join is not None:
-        results["reference"] = {**reference_join.to_json(), "models": variant_entry(reference_variant)}
+        results["reference"] = {**reference_join.record(), "models": variant_entry(reference_variant)}
     if headline is not None:
         results["headline"] = headline_json(headline)
     if surprising is not None:

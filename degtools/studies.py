@@ -50,7 +50,7 @@ class ReferenceJoin:
         ]
         return pd.DataFrame(rows, columns=["item", "value"])
 
-    def to_json(self) -> dict:
+    def record(self) -> dict:
         """Overlap counts and correlations."""
         return {"name": self.name, "rows": self.rows, "reference_rows": self.reference_rows,
                 "genes": self.genes,

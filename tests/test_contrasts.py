@@ -90,7 +90,7 @@ def test_mosuite_three_contrasts_one_arithmetic_of_the_others(tmp_path: Path):
     frame = pd.read_csv(MOSUITE)
     contrasts = detect_contrasts(list(frame.columns))
     assert [c.name for c in contrasts] == ["B-A", "C-A", "B-C"]
-    assert contrasts[2].to_json() == {"name": "B-C", "logFC": "B-C_logFC", "stat": "B-C_tstat",
+    assert contrasts[2].record() == {"name": "B-C", "logFC": "B-C_logFC", "stat": "B-C_tstat",
                                       "pvalue": "B-C_pval", "padj": "B-C_adjpval", "fold_change": "B-C_FC"}
     table, others = split_contrasts(frame, contrasts, target_contrast="B-C")
     assert list(table.columns) == ["Gene", "A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2", "C3",

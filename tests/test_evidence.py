@@ -75,7 +75,7 @@ def test_gather_evidence_on_a_small_table(tmp_path: Path, small):
     np.testing.assert_array_equal(layer.features["scores: score"], [1, 2, 3, 4, 5, 6, 1, np.nan, 3])
     assert layer.features["pathway: S3"].tolist() == [0, 0, 1, 0, 1, 0, 0, 0, 1]
     assert layer.columns(without=PATHWAYS) == ["scores: score", ANNOTATION_DEPTH, "X: logFC"]
-    record = layer.to_json()
+    record = layer.record()
     json.dumps(record)
     assert record["sources"]["gene features: scores"]["matched_rows"] == 8
     assert record["sources"]["gene features: scores"]["key"]["kind"] == "symbol"
@@ -89,7 +89,7 @@ def test_gather_evidence_on_the_demo_with_sophie_gse2034_and_hallmark(demo_slice
     assert "sophie: Percent DE (simulated)" in layer.sources["gene features: sophie"]
     assert len(layer.features) == 600
     assert len(layer.attributions) == 2  # SOPHIE (BSD-3) and MSigDB Hallmark (CC BY 4.0)
-    reference = layer.to_json()["sources"]["reference: GSE2034"]
+    reference = layer.record()["sources"]["reference: GSE2034"]
     assert reference["file"] == "GSE2034.top.table.tsv" and reference["matched_rows"] > 500
 
 
@@ -116,7 +116,7 @@ def test_source_contributions_find_the_source_that_carries_the_signal():
     assert abs(noise["drop_mean"]) < 0.02 and noise["drop_low"] < 0 < noise["drop_high"]
     assert signal["r2_all"] == pytest.approx(noise["r2_all"])
     assert len(result.drops["signal"]) == 5
-    record = result.to_json()
+    record = result.record()
     json.dumps(record)
     assert [row["source"] for row in record["sources"]] == ["signal", "noise"]
     assert len(result.sentences()) == 2 and "signal" in result.sentences()[0]

@@ -87,7 +87,7 @@ def test_airway_joins_biotypes_by_ensembl_id():
                           "ignore_case": True}
     coding = joined.features["biotype: gene_biotype = protein_coding"]
     assert coding.sum() == (merged["gene_biotype"] == "protein_coding").sum()
-    record = joined.to_json()
+    record = joined.record()
     assert {"name", "file", "sha256", "key", "matched_rows", "rows", "columns"} <= set(record)
     assert "/" not in record["file"]
     json.dumps(record)

@@ -11,6 +11,7 @@ from degtools import genesets, pathways, read_de_table
 from degtools.errors import InputError
 from degtools.gene_level import gene_level
 from degtools.io import genes
+from degtools.results import enrichment_json
 
 GO_BP = DATA / "enrichr.GO_Biological_Process_2021.gmt"
 SEURAT = Path(__file__).parent / "data" / "seurat_findallmarkers.tsv"
@@ -115,7 +116,7 @@ def test_human_gene_sets_on_another_organisms_table_are_refused_with_the_numbers
     assert f"{12 / len(hallmark.genes):.2%} of the sets' {len(hallmark.genes):,} genes" in sentence
     assert "another organism" in sentence and "gene_sets" in sentence and "capitalised" not in sentence
     assert not result.ran and result.ora.empty and result.gsea.empty
-    data = result.to_json()
+    data = enrichment_json(result)
     assert data["ran"] is False and data["reason"] == sentence and data["ora"] == [] and data["gsea"] == []
 
 
@@ -134,7 +135,7 @@ def test_mouse_cased_symbols_against_human_sets_mention_the_casing(tmp_path):
     limma_frame(symbols, t).to_csv(path, sep="\t", index=False)
     result = enrich.run_enrichment(read_de_table(path), hallmark, permutations=100)
     sentence = result.match.sentence()
-    assert not result.ran and result.to_json()["reason"] == sentence
+    assert not result.ran and enrichment_json(result)["reason"] == sentence
     case_only = sum(1 for s in symbols if s not in hallmark.genes and s.upper() in hallmark.genes)
     assert case_only > 250 and result.match.case_only == case_only
     assert f"Ignoring case, {case_only:,} more symbols would match" in sentence
@@ -155,7 +156,7 @@ def test_seurat_findallmarkers_without_a_cluster_skips_enrichment_and_says_to_se
     assert clusters == 3
     result = enrich.run_enrichment(table, genesets.read_gmt(""), permutations=100)
     sentence = result.match.sentence()
-    assert not result.ran and result.to_json()["reason"] == sentence
+    assert not result.ran and enrichment_json(result)["reason"] == sentence
     assert f"mixes {clusters} clusters of Seurat FindAllMarkers" in sentence and "-p cluster NAME" in sentence
     one = read_de_table(SEURAT, cluster="1")
     chosen = enrich.run_enrichment(one, genesets.read_gmt(""), permutations=100)

@@ -74,7 +74,7 @@ class Contrast:
         kinds = ("logFC", "stat", "pvalue", "padj", "lfcSE", "fold_change")
         return {kind: getattr(self, kind) for kind in kinds if getattr(self, kind) is not None}
 
-    def to_json(self) -> dict[str, str]:
+    def record(self) -> dict[str, str]:
         """Name and column headers."""
         return {"name": self.name, **self.columns}
 
@@ -241,7 +241,7 @@ def split_contrasts(
     if arithmetic:
         notes.append(arithmetic)
     table.attrs["notes"] = notes
-    table.attrs["contrast"] = target.to_json()
+    table.attrs["contrast"] = target.record()
     return table, others
 
 
