@@ -69,3 +69,36 @@ def synthetic_table(tmp_path: Path) -> Path:
     path = tmp_path / "synthetic.tsv"
     frame.to_csv(path, sep="\t", index=False)
     return path
+
+
+@pytest.fixture
+def fitted(synthetic_table):
+    """The synthetic table, its design for logFC and a fitted LinearRegression (3-fold CV)."""
+    from degtools import compare_models, prepare_design, read_de_table
+
+    table = read_de_table(synthetic_table)
+    design = prepare_design(table, target="logFC", seed=0)
+    comparison = compare_models(design, models=("LinearRegression",), cv_folds=3, seed=0)
+    return table, design, comparison.best
+
+
+def mean_driven_boards(tmp_path: Path, *, signal: bool):
+    """A 500-gene table whose logFC follows AveExpr (``signal``) or is pure noise, and its leaderboards.
+
+    AveExpr is measured before the test, so the audit calls it independent: the main leaderboard is the
+    honest one, and with ``signal=False`` no model can beat the dummy baseline.
+    """
+    from degtools import audit_leakage, compare_feature_sets, prepare_design, read_de_table
+
+    rng = np.random.default_rng(11)
+    rows = 500
+    mean = rng.normal(8, 2, rows)
+    logfc = (0.8 * (mean - 8) if signal else 0) + rng.normal(scale=0.5, size=rows)
+    frame = pd.DataFrame({"ID": [f"g{i}" for i in range(rows)], "logFC": logfc, "AveExpr": mean,
+                          "P.Value": rng.uniform(size=rows)})
+    path = tmp_path / ("signal.csv" if signal else "noise.csv")
+    frame.to_csv(path, index=False)
+    table = read_de_table(path)
+    design = prepare_design(table, target="logFC", seed=1)
+    audit = audit_leakage(table, target="logFC", features=design.features)
+    return table, compare_feature_sets(design, audit, models=["LinearRegression", "KNeighborsRegressor"], seed=1)

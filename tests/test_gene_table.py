@@ -9,17 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degtools import compare_models, display, prepare_design, read_de_table
+from degtools import display, read_de_table
 
 SCRIPT_END = "</script><script>alert(1)</script>"
-
-
-@pytest.fixture
-def fitted(synthetic_table):
-    table = read_de_table(synthetic_table)
-    design = prepare_design(table, target="logFC", seed=0)
-    comparison = compare_models(design, models=("LinearRegression",), cv_folds=3, seed=0)
-    return table, design, comparison.best
 
 
 def test_gene_table_holds_every_row_with_the_models_view(fitted):

@@ -8,26 +8,16 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import mean_driven_boards
 from scipy import stats
 
-from degtools import audit_leakage, compare_feature_sets, display, prepare_design, read_de_table
+from degtools import display
 from degtools.headline import NOT_BETTER_LABEL, headline
 from degtools.results import headline_json
 
 
 def _boards(tmp_path, *, signal: bool):
-    rng = np.random.default_rng(11)
-    rows = 500
-    mean = rng.normal(8, 2, rows)  # an "AveExpr": measured before the test, independent by provenance
-    logfc = (0.8 * (mean - 8) if signal else 0) + rng.normal(scale=0.5, size=rows)
-    frame = pd.DataFrame({"ID": [f"g{i}" for i in range(rows)], "logFC": logfc, "AveExpr": mean,
-                          "P.Value": rng.uniform(size=rows)})
-    path = tmp_path / ("signal.csv" if signal else "noise.csv")
-    frame.to_csv(path, index=False)
-    table = read_de_table(path)
-    design = prepare_design(table, target="logFC", seed=1)
-    audit = audit_leakage(table, target="logFC", features=design.features)
-    return table, compare_feature_sets(design, audit, models=["LinearRegression", "KNeighborsRegressor"], seed=1)
+    return mean_driven_boards(tmp_path, signal=signal)
 
 
 @pytest.fixture(scope="module")
