@@ -33,9 +33,12 @@ batch: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_report.py
 
-# Regenerate notebooks/analysis.ipynb from its paired percent script (the script is the source).
+# Regenerate the notebook from its paired percent script notebooks/analysis.py (the script is the source):
+# notebooks/analysis.ipynb for papermill and Jupyter users, and its byte-identical copy in the package
+# (degtools/notebooks/, what `degtools report` runs and what the wheel ships).
 notebook: $(STAMP)
 	$(BIN)/jupytext --update --to ipynb notebooks/analysis.py
+	cp notebooks/analysis.ipynb degtools/notebooks/analysis.ipynb
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/*.json

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-
 import tomllib
+
 import yaml
 
 from tests.conftest import ROOT

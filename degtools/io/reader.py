@@ -34,12 +34,14 @@ from degtools.io.vocabulary import (
     ROW_NAMES,
     ROW_NUMBERS,
     STATISTIC_COLUMNS,
+    format_column_map,
     map_columns,
     name_columns,
     normalise_header,
     numbers_despite_junk,
     parse_column_map,
     parse_numbers,
+    suggest_column_map,
 )
 from degtools.provenance import file_sha256
 
@@ -196,7 +198,8 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
         )
     if not set(STATISTIC_COLUMNS) & set(data.columns):
         numeric = [table.display_name(column) for column in table.numeric_columns]
-        example = ", ".join(f"{name}:{canonical}" for name, canonical in zip(numeric, ("logFC", "pvalue")))
+        example = (format_column_map(suggest_column_map(numeric))
+                   or ", ".join(f"{name}:{canonical}" for name, canonical in zip(numeric, ("logFC", "pvalue"))))
         raise InputError(
             f"{path.name} has no DE statistic column I recognise (numeric columns: {', '.join(numeric)}); "
             f"expected e.g. logFC, P.Value, log2FoldChange or PValue: name yours with -p column_map '{example}'."

@@ -8,8 +8,9 @@ numbers here too: missing-value spellings (:data:`NA_TOKENS`), decimal commas, a
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -240,3 +241,42 @@ def count_significant_digits(text: str) -> int:
     """Significant digits of a number as written (``"0.001230"`` -> 4)."""
     mantissa = re.split(r"[eE]", text.strip().lstrip("-"))[0].replace(".", "").lstrip("0")
     return len(mantissa)
+
+
+#: how close (difflib ratio) an unknown header must be to a known spelling to be suggested for it.
+SUGGESTION_CUTOFF = 0.75
+
+
+def _closeness(header: str, spelling: str) -> float:
+    """How much ``header`` looks like ``spelling`` (both normalised): 1 for one inside the other, else difflib."""
+    if min(len(header), len(spelling)) >= 3 and (header in spelling or spelling in header):
+        return 0.99
+    return difflib.SequenceMatcher(None, header, spelling).ratio()
+
+
+def suggest_column_map(headers: Iterable[str], *, present: Iterable[str] = ()) -> dict[str, str]:
+    """A DE statistic name (``logFC``, ``pvalue``, ...) for each unknown header that looks like one of its spellings.
+
+    ``present``: canonical names the table already has (never suggested again). Each name is
+    suggested once, to the closest header (``"fold"`` -> ``logFC``: it is part of "log2foldchange").
+    """
+    taken = set(present)
+    scored = []
+    for header in headers:
+        normal = normalise_header(header)
+        for canonical in STATISTIC_COLUMNS:
+            spellings = (*LOOSE_VOCABULARY.get(canonical, ()), normalise_header(canonical))
+            score = max(_closeness(normal, spelling) for spelling in spellings)
+            if score >= SUGGESTION_CUTOFF:
+                scored.append((score, header, canonical))
+    suggestion: dict[str, str] = {}
+    for _, header, canonical in sorted(scored, key=lambda item: -item[0]):
+        if header not in suggestion and canonical not in taken:
+            suggestion[header] = canonical
+            taken.add(canonical)
+    return suggestion
+
+
+def format_column_map(mapping: Mapping[str, str]) -> str:
+    """``{"fold": "logFC"}`` as the column_map text ``fold:logFC``."""
+    return ", ".join(f"{header}:{canonical}" for header, canonical in mapping.items())
