@@ -231,7 +231,6 @@ def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int,
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-            _announce_starts(pools, _worker_pids(known))
             for future in finished:
                 index = futures[future]
                 try:
@@ -242,6 +241,7 @@ def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int,
                 except Exception as error:  # noqa: BLE001 - a renderer that raises fails its own report only
                     outcome = Outcome(planned[index], "failed", 0.0, describe_error(error))
                 pools.board.finish(index, outcome)
+            _announce_starts(pools, _worker_pids(known))  # after the finished ones: their times make the ETA
             if pools.timeout:
                 overdue |= _kill_overdue(pools, _worker_pids(known))
     except BaseException:

@@ -19,6 +19,8 @@ from degtools.cli import main
 from degtools.render import DEFAULT_NOTEBOOK
 from degtools.resources import available_cores
 
+pytestmark = pytest.mark.slow  # starts notebook kernels, browsers or worker pools (`make test-min` skips it)
+
 
 @pytest.fixture
 def tiny_table(tmp_path: Path) -> Path:

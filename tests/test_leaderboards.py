@@ -125,6 +125,7 @@ def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
     assert len(ranking_ax.get_yticklabels()) == 3
     assert ranking_ax.get_xlim()[0] <= min(0.0, ranking.table.iloc[:, 1].min())
 
+@pytest.mark.slow
 def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
     from conftest import SHARED_TABLES
 

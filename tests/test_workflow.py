@@ -78,6 +78,8 @@ import json, sys
 from pathlib import Path
 from degtools.params import load_params_file, validate_params
 from degtools.naming import report_stem
+
+pytestmark = pytest.mark.slow  # starts notebook kernels, browsers or worker pools (`make test-min` skips it)
 args = sys.argv[1:]
 with open(sys.argv[0] + ".calls", "a", encoding="utf-8") as calls:
     calls.write(json.dumps(args) + "\\n")
