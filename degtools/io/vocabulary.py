@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
@@ -211,12 +212,31 @@ def parse_numbers(text: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series | 
     values = text.where(present, None)
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers[present].notna().all():
-        return numbers.astype(float), False
+        return exact_numbers(values, numbers), False
     if decimal_comma and text[present].str.contains(",", regex=False).any():
-        numbers = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+        values = values.str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(values, errors="coerce")
         if numbers[present].notna().all():
-            return numbers.astype(float), True
+            return exact_numbers(values, numbers), True
     return None, False
+
+
+def exact_numbers(values: pd.Series, numbers: pd.Series) -> pd.Series:
+    """``numbers`` (parsed from ``values`` by pandas) as floats, each the correctly rounded value of its text.
+
+    pandas before 3.0 parses some decimal strings one unit in the last place off; Python's ``float``
+    does not, so a value reads back exactly as written (``4.0335807114298454e-232``).
+    """
+    exact = numbers.astype(float)
+    parsed = exact.notna().to_numpy() & values.notna().to_numpy()
+    texts = values.to_numpy(dtype=object)[parsed]
+    result = exact.to_numpy(copy=True)
+    for position, text in zip(np.flatnonzero(parsed), texts):
+        try:
+            result[position] = float(text)
+        except (TypeError, ValueError):
+            pass  # a spelling pandas reads and Python does not: pandas' value stays
+    return pd.Series(result, index=numbers.index, name=numbers.name)
 
 
 #: share of cells in a statistic column that may be non-numbers before the column is refused.
@@ -226,7 +246,8 @@ MAX_JUNK_SHARE = 0.1
 def numbers_despite_junk(path: Path, original: str, canonical: str, text: pd.Series,
                           present: pd.Series) -> pd.Series:
     """Numbers of a statistic column holding a few non-number cells; refuse it if they are many."""
-    numbers = pd.to_numeric(text.where(present, None), errors="coerce").astype(float)
+    values = text.where(present, None)
+    numbers = exact_numbers(values, pd.to_numeric(values, errors="coerce"))
     junk = present & numbers.isna()
     if junk.sum() <= MAX_JUNK_SHARE * max(int(present.sum()), 1):
         return numbers
