@@ -56,7 +56,7 @@ def _inspect(args: argparse.Namespace) -> int:
     from degtools.io import read_de_table
 
     table = read_de_table(args.path, column_map=args.column_map, sheet=args.sheet, collapse=args.collapse,
-                          id_map=args.id_map, cluster=args.cluster)
+                          id_map=args.id_map, cluster=args.cluster, column_map_option="--column-map")
     print(json.dumps(table.record(), indent=2) if args.json else table.format_record())
     return 0
 

@@ -93,3 +93,15 @@ def test_a_report_on_unknown_headers_fails_in_its_first_cell(unknown_headers, tm
     first_data = next(i for i, cell in enumerate(code)
                       if not {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", [])))
     assert errors == [first_data]
+
+
+def test_inspect_of_a_table_with_no_known_statistic_suggests_the_column_map_option(tmp_path: Path, capsys):
+    path = tmp_path / "nothing_known.csv"
+    path.write_text("gene,fold,pvl\nA,1.5,0.01\nB,-0.5,0.2\nC,0.1,0.9\n", encoding="utf-8")
+    assert main(["inspect", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        "degtools: error: nothing_known.csv has no DE statistic column I recognise (numeric columns: fold, pvl); "
+        "expected e.g. logFC, P.Value, log2FoldChange or PValue: name yours with --column-map "
+        "'fold:logFC, pvl:pvalue'.\n")
+    with pytest.raises(InputError, match=r"name yours with -p column_map 'fold:logFC, pvl:pvalue'\.$"):
+        read_de_table(path)

@@ -59,6 +59,7 @@ def read_de_table(
     collapse: bool = False,
     id_map: str | Path | None = "",
     cluster: str = "",
+    column_map_option: str = "-p column_map",
 ) -> DETable:
     """Read a DE results table, map its columns to canonical names and record what was seen.
 
@@ -77,6 +78,9 @@ def read_de_table(
         Two-column file (ID, symbol) giving symbols to a table with IDs only.
     cluster
         Seurat FindAllMarkers tables: keep the rows of this cluster only.
+    column_map_option
+        How the user passes a column map where they are (``--column-map`` for ``degtools inspect``):
+        the message about unrecognised columns says it.
 
     Returns
     -------
@@ -121,10 +125,11 @@ def read_de_table(
             f"its headers are {', '.join(map(repr, names))}."
         )
     mapping = map_columns(names, user_map)
-    return _build_table(path, cells, mapping, source, collapse=collapse, id_map=id_map, cluster=cluster)
+    return _build_table(path, cells, mapping, source, collapse=collapse, id_map=id_map, cluster=cluster,
+                        option=column_map_option)
 
 
-def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> DETable:
+def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster, option) -> DETable:
     notes: list[str] = []
     columns: dict[str, pd.Series] = {}
     text_columns: list[str] = []
@@ -202,7 +207,7 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
                    or ", ".join(f"{name}:{canonical}" for name, canonical in zip(numeric, ("logFC", "pvalue"))))
         raise InputError(
             f"{path.name} has no DE statistic column I recognise (numeric columns: {', '.join(numeric)}); "
-            f"expected e.g. logFC, P.Value, log2FoldChange or PValue: name yours with -p column_map '{example}'."
+            f"expected e.g. logFC, P.Value, log2FoldChange or PValue: name yours with {option} '{example}'."
         )
     if cluster:
         table = select_cluster(table, cluster)
