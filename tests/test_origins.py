@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DATA, ROOT
 
 from degtools import DETable, read_de_table
 from degtools.origins import (
@@ -28,8 +29,6 @@ from degtools.tool_columns import (
     identify_test,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 FIXTURES = ROOT / "tests" / "data"
 T, M, V, I, O = TEST_OUTPUT, MEASURED_BEFORE, VALUES, IDENTIFIER, OTHER  # noqa: E741
 L, S, N = LEAKS, SAME_TEST, INDEPENDENT

@@ -55,11 +55,24 @@ def test_private_folders_are_0700_and_removed_when_orphaned(tmp_path: Path):
 
 
 def test_time_limit_stops_the_children_only(tmp_path: Path):
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    with processes.time_limit(0.5) as time_up:
-        child.wait(timeout=30)
-    assert time_up.is_set() and child.returncode == -9
-    with processes.time_limit(None) as time_up:
-        pass
-    assert not time_up.is_set()
-    assert processes.is_alive(os.getpid()) and not processes.is_alive(_dead_pid())
+    # In a process of its own: time_limit kills every child of the process that runs it (in a batch worker:
+    # the report's kernel), which here would include pytest's other helpers.
+    script = tmp_path / "limit.py"
+    script.write_text(
+        "import os, subprocess, sys\n"
+        "from degtools import processes\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "with processes.time_limit(0.5) as time_up:\n"
+        "    child.wait(timeout=30)\n"
+        "assert time_up.is_set() and child.returncode == -9, child.returncode\n"
+        "with processes.time_limit(None) as time_up:\n"
+        "    pass\n"
+        "assert not time_up.is_set()\n"
+        "assert processes.is_alive(os.getpid())\n"
+        "print('ok')\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+    assert not processes.is_alive(_dead_pid())

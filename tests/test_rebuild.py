@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA, ROOT
 
 from degtools import read_de_table
 from degtools.numeric import benjamini_hochberg
@@ -26,8 +27,6 @@ from degtools.rebuild import (
 )
 from degtools.sample_columns import group_means, sample_groups
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 FIXTURES = ROOT / "tests" / "data"
 MOSUITE = FIXTURES / "mosuite_limma_voom_3contrasts_mouse.csv.gz"
 SAMPLES = ["A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2", "C3"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from degtools import steps
-from degtools.cache import CACHE_VARIABLE
+from degtools.cache import CACHE_VARIABLE, KEY_VARIABLE
 
 CALLS: list[tuple] = []
 
@@ -52,6 +52,7 @@ def test_a_shared_step_records_reuse_in_a_batch(record, monkeypatch, tmp_path: P
     CALLS.clear()
     assert shared(3.0) == 9.0 and not record.was_reused("squares")
     monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(KEY_VARIABLE, "ab" * 32)  # a batch sets both (hex secret); without the key nothing is shared
     assert shared(3.0, threads=1) == 9.0 and not record.was_reused("squares")
     assert shared(3.0, threads=2) == 9.0 and record.was_reused("squares")
     assert CALLS == [(3.0, 1), (3.0, 1)]

@@ -21,21 +21,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from make_fixtures import bh  # the same step-up as the reader corpus (run from this folder)
 from scipy import stats
 
 HERE = Path(__file__).resolve().parent
 ROWS = 40
 RNG = np.random.default_rng(1212)
-
-
-def bh(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values."""
-    order = np.argsort(p)
-    ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty_like(p)
-    out[order] = np.minimum(adjusted, 1)
-    return out
 
 
 def contrast_numbers() -> dict[str, np.ndarray]:
