@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test bench notebook clean chromium batch
+.PHONY: report test test-min bench notebook clean chromium batch
 
 $(STAMP): pyproject.toml
+	@echo "installing degtools with its dependencies, test tools and Snakemake (.[dev,workflow]) into $(VENV)/ (first run: a few minutes)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,workflow]'
@@ -17,6 +18,17 @@ report: $(STAMP)
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+# The declared minimum versions, proven: every dependency at its pyproject.toml floor (>=X becomes ==X,
+# see .ci/constraints_min.py) in its own venv, then the tests that start no kernel, browser or build.
+MIN_VENV := .venv-min
+test-min:
+	@echo "installing degtools[dev] at its declared minimum versions into $(MIN_VENV)/"
+	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python .ci/constraints_min.py > $(MIN_VENV)/constraints-min.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/constraints-min.txt -e '.[dev]'
+	$(MIN_VENV)/bin/python -m pytest -q -m "not slow"
 
 # The browser test drives the system Chromium (Debian package `chromium`; Playwright never downloads
 # one). Installed with apt-get when missing; without it the browser test is skipped.
@@ -33,9 +45,12 @@ batch: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_report.py
 
-# Regenerate notebooks/analysis.ipynb from its paired percent script (the script is the source).
+# Regenerate the notebook from its paired percent script notebooks/analysis.py (the script is the source):
+# notebooks/analysis.ipynb for papermill and Jupyter users, and its byte-identical copy in the package
+# (degtools/notebooks/, what `degtools report` runs and what the wheel ships).
 notebook: $(STAMP)
 	$(BIN)/jupytext --update --to ipynb notebooks/analysis.py
+	cp notebooks/analysis.ipynb degtools/notebooks/analysis.ipynb
 
 clean:
-	rm -rf $(VENV) reports/*.html reports/*.json
+	rm -rf $(VENV) $(MIN_VENV) reports/*.html reports/*.json

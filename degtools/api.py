@@ -18,6 +18,7 @@ from degtools import (
     display,
     enrich,
     evidence,
+    gene_level,
     genesets,
     interpret,
     leaderboards,
@@ -50,8 +51,14 @@ run_enrichment = step("gene sets", shared=True, ignore=["threads"])(enrich.run_e
 
 @step("read")
 def read_input_table(params: Mapping[str, Any]) -> DETable:
-    """The table named by the parameters' ``input_table``, read with their reader options."""
-    return read_de_table(params["input_table"], **reader_options(params))
+    """The table named by the parameters' ``input_table``, read with their reader options.
+
+    A table whose genes cannot be ranked for the gene-set analysis stops the report here, with the
+    column_map that would name its columns, rather than in the gene-set cells.
+    """
+    table = read_de_table(params["input_table"], **reader_options(params))
+    gene_level.check_rankable(table)
+    return table
 
 
 def choose_features(table: DETable, choice: str | list[str], *, target: str) -> str | list[str]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from degtools import processes
+from degtools.batch_progress import Board, format_progress, summarize  # noqa: F401 - format_progress: re-exported
 from degtools.errors import InputError
 from degtools.output_folder import check_writable, unwritable_folder_error
 from degtools.planning import STAMP_FOLDER, Job, find_params_files, is_up_to_date, plan_jobs
@@ -45,16 +46,6 @@ KILL_GRACE = 15.0
 
 #: how often (seconds) the batch looks at its workers while it waits for them.
 POLL_SECONDS = 1.0
-
-
-def format_progress(outcome: Outcome, *, done: int, total: int) -> str:
-    """One progress line: counter, status, dataset, target, seconds, and the reason of a failure."""
-    job = outcome.job
-    name = f"{job.dataset or job.params_file.stem} {job.target}".strip()
-    line = f"[{done:>{len(str(total))}}/{total}] {outcome.status:<8} {name:<34} {outcome.seconds:6.1f} s"
-    if outcome.status == "failed":
-        line += f"  {outcome.reason}"
-    return line
 
 
 def run_batch(
@@ -106,7 +97,7 @@ def run_batch(
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_leftovers(out_dir)
     planned = plan_jobs(params_files, notebook=Path(notebook) if notebook else None, with_code=with_code)
-    board = _Board(planned, progress)
+    board = Board(planned, progress)
     todo = []
     for index, job in enumerate(planned):
         if job.problem:
@@ -125,25 +116,10 @@ def run_batch(
 
 
 @dataclass
-class _Board:
-    """The outcomes so far, each announced with one progress line as it comes in."""
-
-    planned: list[Job]
-    progress: Callable[[str], None]
-    outcomes: dict[int, Outcome] = field(default_factory=dict)
-
-    def finish(self, index: int, outcome: Outcome, *, quiet: bool = False) -> None:
-        """Record the outcome of ``planned[index]``."""
-        self.outcomes[index] = outcome
-        if not quiet:
-            self.progress(format_progress(outcome, done=len(self.outcomes), total=len(self.planned)))
-
-
-@dataclass
 class _Pools:
     """What every worker pool of one batch run shares."""
 
-    board: _Board
+    board: Board
     task: tuple  # the renderer and its arguments after the job: (render, out_dir, with_code, notebook)
     sharing: tuple[str, str]  # the shared-results folder and its secret
     claims: Path
@@ -160,7 +136,7 @@ class _Pools:
                                          timed_out_reason(self.timeout)))
 
 
-def _render_all(board: _Board, todo: list[int], *, out_dir: Path, jobs: int | None, timeout: float | None,
+def _render_all(board: Board, todo: list[int], *, out_dir: Path, jobs: int | None, timeout: float | None,
                 task: tuple) -> None:
     """Render ``board.planned[i]`` for ``todo`` in worker processes, sharing results between them."""
     planned = board.planned
@@ -185,6 +161,7 @@ def _render_all(board: _Board, todo: list[int], *, out_dir: Path, jobs: int | No
             board.finish(index, Outcome(planned[index], "failed", 0.0, describe_error(error),
                                         output_error=problem))
         return
+    board.rendering, board.workers = len(todo), workers
     pools = _Pools(board, task, (str(cache), secrets.token_hex(32)), stamps / CLAIMS_FOLDER, timeout)
     previous = _stop_on_sigterm()
     try:
@@ -264,6 +241,7 @@ def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int,
                 except Exception as error:  # noqa: BLE001 - a renderer that raises fails its own report only
                     outcome = Outcome(planned[index], "failed", 0.0, describe_error(error))
                 pools.board.finish(index, outcome)
+            _announce_starts(pools, _worker_pids(known))  # after the finished ones: their times make the ETA
             if pools.timeout:
                 overdue |= _kill_overdue(pools, _worker_pids(known))
     except BaseException:
@@ -284,6 +262,13 @@ def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int,
         broken.remove(index)
         pools.time_out(index)
     return sorted(broken, key=indices.index), bool(overdue)
+
+
+def _announce_starts(pools: _Pools, pids: set[int]) -> None:
+    """Announce the reports that workers of this pool claimed since the last look (see degtools.processes)."""
+    for claim in sorted(processes.read_claims(pools.claims), key=lambda claim: claim.since):
+        if claim.pid in pids:
+            pools.board.start(claim.stem)
 
 
 def _worker_pids(known: set) -> set[int]:
@@ -313,30 +298,19 @@ def _remove_work_folders(planned: list[Job], indices: list[int], out_dir: Path) 
             shutil.rmtree(work, ignore_errors=True)
 
 
-def summarize(outcomes: list[Outcome], *, seconds: float) -> str:
-    """The end-of-batch summary: counts, then each failed or stopped report with its reason and kept files."""
-    counts = {status: sum(outcome.status == status for outcome in outcomes)
-              for status in ("rendered", "skipped", "failed", "stopped")}
-    stopped = f", {counts['stopped']} stopped" if counts["stopped"] else ""
-    lines = [f"{counts['rendered']} rendered, {counts['skipped']} unchanged, {counts['failed']} failed"
-             f"{stopped} in {seconds:.1f} s"]
-    for outcome in outcomes:
-        if outcome.status in ("failed", "stopped"):
-            lines.append(f"  {outcome.status.upper()} {outcome.job.params_file.name}: {outcome.reason}")
-            for path in outcome.kept:
-                lines.append(f"         kept {path}")
-    return "\n".join(lines)
-
-
 def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None = None, force: bool = False,
                with_code: bool = False, index: bool = True, timeout: float | None = None,
-               stream: TextIO | None = None) -> int:
-    """``degtools batch``: render, print progress and a summary, rebuild the index; the exit status."""
+               stream: TextIO | None = None, quiet: bool = False) -> int:
+    """``degtools batch``: render, print progress and a summary, rebuild the index; the exit status.
+
+    With ``quiet``, nothing is printed unless a report fails or the batch is stopped (then the summary).
+    """
     stream = stream or sys.stdout
     start = time.perf_counter()
     files = find_params_files(paths)
     outcomes = run_batch(files, out_dir=out_dir, jobs=jobs, force=force, with_code=with_code, timeout=timeout,
-                         progress=lambda line: print(line, file=stream, flush=True))
+                         progress=(lambda line: None) if quiet else
+                         (lambda line: print(line, file=stream, flush=True)))
     problems = list(dict.fromkeys(o.output_error for o in outcomes if o.output_error))
     stopped = any(o.status == "stopped" for o in outcomes)
     if index and not problems and not stopped:
@@ -344,10 +318,13 @@ def main_batch(paths: list[str], *, out_dir: str = "reports", jobs: int | None =
 
         try:
             if any(o.status == "rendered" for o in outcomes) or index_is_stale(out_dir):
-                print(f"wrote {write_index(out_dir)}", file=stream)
+                written = write_index(out_dir)
+                if not quiet:
+                    print(f"wrote {written}", file=stream)
         except InputError as error:  # the folder cannot be written
             problems.append(str(error))
-    print(summarize(outcomes, seconds=time.perf_counter() - start), file=stream, flush=True)
+    if not quiet or problems or stopped or not all(o.ok for o in outcomes):
+        print(summarize(outcomes, seconds=time.perf_counter() - start), file=stream, flush=True)
     if problems:
         print(f"degtools: error: {problems[0]}", file=sys.stderr, flush=True)
         return 2

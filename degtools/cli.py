@@ -1,4 +1,4 @@
-"""``degtools report``: papermill + nbconvert in one step."""
+"""``degtools report``: papermill + nbconvert in one step (also ``python -m degtools``)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--with-code", action="store_true", help="show the code open (it is always in the report, folded)")
     report.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="any other notebook parameter, e.g. -p cv_folds 10")
+    report.add_argument("-q", "--quiet", action="store_true", help="print nothing unless something fails")
     inspect = commands.add_parser("inspect", help="read a DE table and print what was detected (no report)")
     inspect.add_argument("path", help="DE results table (.csv/.tsv/.txt, .gz/.bz2/.xz/.zip, .xlsx)")
     inspect.add_argument("--column-map", default="", help="map headers by hand: 'HEADER:canonical, ...'")
@@ -38,9 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--no-index", dest="index", action="store_false", help="do not rebuild index.html")
     batch.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                        help="fail a report that takes longer, stopping its kernel (default: no limit)")
+    batch.add_argument("-q", "--quiet", action="store_true", help="print nothing unless something fails")
     index = commands.add_parser("index", help="rebuild index.html from the report JSON files of a folder")
     index.add_argument("folder", nargs="?", default="reports",
                        help="folder of the reports (default: reports/)")
+    commands.add_parser("notebook-path", help="print the path of the analysis notebook (to run it with papermill)")
+    render = commands.add_parser("render", help="turn a notebook executed with papermill into the HTML report")
+    render.add_argument("notebook", help="the executed notebook (papermill's output .ipynb)")
+    render.add_argument("--out", default=None, help="HTML file to write (default: the notebook's name, .html)")
+    render.add_argument("--with-code", action="store_true", help="keep the code cells (for teaching)")
     return parser
 
 
@@ -50,12 +57,25 @@ def _inspect(args: argparse.Namespace) -> int:
     from degtools.io import read_de_table
 
     table = read_de_table(args.path, column_map=args.column_map, sheet=args.sheet, collapse=args.collapse,
-                          id_map=args.id_map, cluster=args.cluster, contrast=args.contrast)
+                          id_map=args.id_map, cluster=args.cluster, contrast=args.contrast,
+                          column_map_option="--column-map")
     print(json.dumps(table.record(), indent=2) if args.json else table.format_record())
     return 0
 
 
+def _input_option(args: argparse.Namespace) -> str:
+    """How the user gave the input table: the option to name in a message about it."""
+    if args.input_table is not None:
+        return "--input"
+    if any(name == "input_table" for name, _ in args.param):
+        return "-p input_table"
+    return f"input_table in {args.params_file}"
+
+
 def _report(args: argparse.Namespace) -> int:
+    import time
+
+    from degtools.io import resolve_input_path
     from degtools.render import render_report
 
     values = load_params_file(args.params_file) if args.params_file else {}
@@ -65,15 +85,44 @@ def _report(args: argparse.Namespace) -> int:
         values["input_table"] = args.input_table
     if args.target is not None:
         values["target"] = args.target
+    # a missing table is named as the user gave it, before a kernel starts
+    resolve_input_path(values.get("input_table"), option=_input_option(args))
+    start = time.perf_counter()
+    progress = None if args.quiet else (lambda line: print(line, flush=True))
     try:
-        html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code)
+        html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code,
+                                             progress=progress)
     except OSError as error:
         from degtools.output_folder import is_write_error, unwritable_folder_error
 
         if is_write_error(error):  # read-only or full output folder: one line, status 2
             raise unwritable_folder_error(error, args.out) from None
         raise
-    print(f"wrote {html_path} and {json_path.name}")
+    if not args.quiet:
+        print(f"wrote {html_path} and {json_path.name} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from degtools.errors import InputError
+    from degtools.render import export_executed
+
+    notebook = Path(args.notebook)
+    if not notebook.is_file():
+        raise InputError(f"notebook {args.notebook!r} does not exist; pass the .ipynb papermill wrote "
+                         "(papermill \"$(degtools notebook-path)\" out.ipynb -p target logFC).")
+    html_path = Path(args.out) if args.out else notebook.with_suffix(".html")
+    export_executed(notebook, html_path, with_code=args.with_code)
+    print(f"wrote {html_path}")
+    return 0
+
+
+def _notebook_path(args: argparse.Namespace) -> int:
+    from degtools.render import DEFAULT_NOTEBOOK
+
+    print(DEFAULT_NOTEBOOK)
     return 0
 
 
@@ -85,7 +134,7 @@ def _batch(args: argparse.Namespace) -> int:
     if args.timeout is not None and not args.timeout > 0:
         raise ParamsError(f"--timeout must be a positive number of seconds; got {args.timeout:g}.")
     return main_batch(args.paths, out_dir=args.out, jobs=args.jobs, force=args.force,
-                      with_code=args.with_code, index=args.index, timeout=args.timeout)
+                      with_code=args.with_code, index=args.index, timeout=args.timeout, quiet=args.quiet)
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -107,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
             return _batch(args)
         if args.command == "index":
             return _index(args)
+        if args.command == "render":
+            return _render(args)
+        if args.command == "notebook-path":
+            return _notebook_path(args)
     except ReportError as error:
         print(f"degtools: error: {error}", file=sys.stderr)
         if error.notebook is not None:

@@ -63,10 +63,22 @@ def ranking_metric(table: DETable) -> tuple[pd.Series, str]:
         )
     if "logFC" in data:
         return data["logFC"], f"{table.display_name('logFC')} (the table has no statistic or p-value)"
-    raise InputError(
-        f"{table.path.name} has no logFC, statistic or p-value column; gene-set analysis needs at least a "
-        "log fold change."
-    )
+    raise InputError(unrankable_message(table))
+
+
+def unrankable_message(table: DETable) -> str:
+    """Why genes cannot be ranked for gene-set analysis: no log fold change and no signed statistic."""
+    advice = table.column_map_advice("-p column_map")
+    return (f"{table.path.name} has no log fold change column and no signed statistic (t or Wald), which "
+            f"the gene-set analysis ranks genes by: {advice}")
+
+
+def check_rankable(table: DETable) -> None:
+    """Raise the :func:`unrankable_message` InputError now (at reading), not when the gene sets are reached."""
+    data = table.data
+    signed = "stat" in data and table.stat_kind in ("t", "Wald") and data["stat"].notna().any()
+    if not signed and "logFC" not in data:
+        raise InputError(unrankable_message(table))
 
 
 def gene_names(table: DETable) -> tuple[pd.Series, str]:

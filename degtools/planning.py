@@ -110,7 +110,7 @@ def plan_jobs(
     """
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
-        raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")
+        raise ParamsError(f"notebook {str(notebook)!r} not found; give the path of an existing notebook.")
     package = package_digest()
     jobs: list[Job] = []
     owners: dict[str, Path] = {}

@@ -13,19 +13,22 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from degtools import processes
-from degtools.errors import ParamsError, ReportError, ReportInputError
+from degtools.errors import InputError, ParamsError, ReportError, ReportInputError
+from degtools.files import write_text_atomically
 from degtools.io.source import DEMO_TABLE
 from degtools.naming import dataset_name_from_path, report_stem
 from degtools.params import PATH_PARAMETERS, path_list, resolve_path_parameter, validate_params
+from degtools.steps import PROGRESS_VARIABLE, read_announced
 
 #: the offline nbconvert template (no CDN) and the notebook every report runs.
 TEMPLATES = Path(__file__).parent / "templates"
-DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analysis.ipynb"
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "analysis.ipynb"
 
 
 def export_html(
@@ -118,6 +121,31 @@ def _path_replacements(params: dict[str, Any], *, folders: list[Path]) -> dict[s
     return replacements
 
 
+def export_executed(notebook_path: Path, html_path: Path, *, with_code: bool = False) -> Path:
+    """Write the HTML report of a notebook the user executed themselves (e.g. with papermill).
+
+    The same page ``degtools report`` writes, titled after the notebook's file name.
+
+    Raises
+    ------
+    InputError
+        If the notebook is not a notebook, or holds no outputs (it was not executed).
+    """
+    import nbformat
+
+    try:
+        notebook = nbformat.read(notebook_path, as_version=4)
+    except Exception as error:  # noqa: BLE001 - nbformat raises many types for a file that is not a notebook
+        raise InputError(f"{notebook_path} is not a Jupyter notebook ({type(error).__name__}); pass the "
+                         ".ipynb papermill wrote.") from None
+    if not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"):
+        raise InputError(f"{notebook_path} has no outputs: it was not executed. Run it first: "
+                         f"papermill {notebook_path} out.ipynb -p target logFC, then degtools render out.ipynb.")
+    page = export_html(Path(notebook_path), with_code=with_code, title=f"{Path(html_path).stem} · degtools report")
+    write_text_atomically(Path(html_path), page)
+    return Path(html_path)
+
+
 @contextmanager
 def _stderr_to(path: Path):
     """Send this process's (and so the kernel's) stderr to ``path`` while papermill runs.
@@ -135,6 +163,63 @@ def _stderr_to(path: Path):
             sys.stderr.flush()
             os.dup2(saved, 2)
             os.close(saved)
+
+
+@contextmanager
+def _step_log(path: Path | None):
+    """Have the kernel (started meanwhile) append its finished steps to ``path`` (None: as it was)."""
+    if path is None:
+        yield
+        return
+    previous = os.environ.get(PROGRESS_VARIABLE)
+    os.environ[PROGRESS_VARIABLE] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(PROGRESS_VARIABLE, None)
+        else:
+            os.environ[PROGRESS_VARIABLE] = previous
+
+
+def format_step(name: str, seconds: float) -> str:
+    """One progress line of ``degtools report``: a finished analysis step and its seconds."""
+    return f"  {name:<22} {seconds:6.1f} s"
+
+
+class StepLines:
+    """Announce each analysis step of a running notebook once, as it finishes.
+
+    The kernel appends every finished step call to a file (see :data:`degtools.steps.PROGRESS_VARIABLE`);
+    after each cell (nbclient's ``on_cell_executed`` hook) the calls it made are summed by step. A
+    step is announced after the next cell, so that a step spread over two cells in a row (the volcano
+    and the MA plot) is one line.
+    """
+
+    def __init__(self, path: Path, progress: Callable[[str], None]) -> None:
+        self.path, self.progress = path, progress
+        self.offset = 0
+        self.pending: list[tuple[str, float]] = []  # this cell's steps, announced after the next cell
+
+    def cell_executed(self, **_: Any) -> None:
+        """nbclient hook: take the steps the cell just executed ran."""
+        calls, self.offset = read_announced(self.path, offset=self.offset)
+        steps: list[tuple[str, float]] = []
+        for name, seconds in calls:
+            if steps and steps[-1][0] == name:
+                steps[-1] = (name, steps[-1][1] + seconds)
+            else:
+                steps.append((name, seconds))
+        if self.pending and steps and steps[0][0] == self.pending[-1][0]:
+            steps[0] = (steps[0][0], steps[0][1] + self.pending.pop()[1])
+        self.finish()
+        self.pending = steps
+
+    def finish(self) -> None:
+        """Announce the steps still held back (after the last cell)."""
+        for name, seconds in self.pending:
+            self.progress(format_step(name, seconds))
+        self.pending = []
 
 
 #: exceptions raised inside the notebook that mean the user's input or parameters were wrong.
@@ -189,6 +274,7 @@ def render_report(
     out_dir: str | Path = "reports",
     with_code: bool = False,
     notebook: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[Path, Path]:
     """Execute the notebook for ``values`` and write ``<dataset>_<target>.html`` and ``.json``.
 
@@ -212,7 +298,7 @@ def render_report(
     # the same trace: the one-line error, and the failed notebook and log beside the reports.
     notebook = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not notebook.is_file():
-        raise ParamsError(f"notebook {str(notebook)!r} not found; run degtools from its source checkout.")
+        raise ParamsError(f"notebook {str(notebook)!r} not found; give the path of an existing notebook.")
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = report_stem(params)
@@ -223,7 +309,7 @@ def render_report(
     try:
         with processes.run_guard():
             run_params = {**params, "results_json": str(work / f"{stem}.json")}
-            _execute(notebook, work, stem, run_params=run_params, failed_path=failed_path)
+            _execute(notebook, work, stem, run_params=run_params, failed_path=failed_path, progress=progress)
             heading = report_heading(params)
             # the checkout and the package's folder (the bundled data and the notebook live there), and the
             # Python environment (a library's warning names its own file)
@@ -241,15 +327,18 @@ def render_report(
     return html_path, json_path
 
 
-def _execute(notebook: Path, work: Path, stem: str, *, run_params: dict[str, Any], failed_path: Path) -> None:
+def _execute(notebook: Path, work: Path, stem: str, *, run_params: dict[str, Any], failed_path: Path,
+             progress: Callable[[str], None] | None = None) -> None:
     """Run the notebook into ``work``; on a failure keep the failed notebook and log and raise one line."""
     import papermill
 
     executed, log_path = work / f"{stem}.ipynb", work / f"{stem}.log"
     failed_log = failed_path.with_suffix(".log")
     started: list[int] = []
+    lines = StepLines(work / "steps.tsv", progress) if progress else None
+    hooks = {"on_cell_executed": lines.cell_executed} if lines else {}
     try:
-        with _stderr_to(log_path):
+        with _stderr_to(log_path), _step_log(lines.path if lines else None):
             papermill.execute_notebook(
                 str(notebook), str(executed), parameters=run_params, kernel_name="python3",
                 cwd=str(notebook.parent), progress_bar=False, log_output=False,
@@ -257,8 +346,10 @@ def _execute(notebook: Path, work: Path, stem: str, *, run_params: dict[str, Any
                 # ~90 serialisations of a notebook full of figures cost ~2 s of each report.
                 request_save_on_cell_execute=False,
                 start_timeout=KERNEL_START_TIMEOUT,
-                on_cell_start=lambda cell, cell_index, **_: started.append(cell_index),
+                on_cell_start=lambda cell, cell_index, **_: started.append(cell_index), **hooks,
             )
+        if lines:
+            lines.finish()
     except papermill.PapermillExecutionError as error:
         line = _notebook_error(error, notebook=failed_path, log=failed_log)
         shutil.copyfile(executed, failed_path)

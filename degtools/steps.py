@@ -10,6 +10,7 @@ process is one record per report; the results JSON reads it (``timings``, ``reus
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -48,6 +49,39 @@ class StepRecord:
 #: the record of this process (one report per notebook kernel).
 RECORD = StepRecord()
 
+#: environment variable naming a file where each finished step call appends ``name<TAB>seconds``: how
+#: ``degtools report`` (:mod:`degtools.render`) learns, cell by cell, which steps its kernel ran.
+PROGRESS_VARIABLE = "DEGTOOLS_STEP_LOG"
+
+
+def _announce(name: str, seconds: float) -> None:
+    """Append one finished step call to the file named by :data:`PROGRESS_VARIABLE` (if any)."""
+    path = os.environ.get(PROGRESS_VARIABLE)
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{name}\t{seconds:.6f}\n")
+    except OSError:
+        pass  # progress lines are a courtesy: never fail a report for them
+
+
+def read_announced(path: str | os.PathLike, *, offset: int = 0) -> tuple[list[tuple[str, float]], int]:
+    """The step calls appended to ``path`` from byte ``offset`` on, and the offset after them."""
+    try:
+        with open(path, "rb") as log:
+            log.seek(offset)
+            chunk = log.read()
+    except OSError:
+        return [], offset
+    complete = chunk[: chunk.rfind(b"\n") + 1]
+    calls = []
+    for line in complete.decode("utf-8").splitlines():
+        name, _, seconds = line.rpartition("\t")
+        if name:
+            calls.append((name, float(seconds)))
+    return calls, offset + len(complete)
+
 
 def step(name: str, *, shared: bool = False, ignore: Iterable[str] = ()) -> Callable[[Callable], Callable]:
     """Decorator: time every call of a function as step ``name`` of :data:`RECORD`.
@@ -72,7 +106,9 @@ def step(name: str, *, shared: bool = False, ignore: Iterable[str] = ()) -> Call
                 RECORD.note_reused(name, reused)
                 return result
             finally:
-                RECORD.add(name, time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+                RECORD.add(name, seconds)
+                _announce(name, seconds)
 
         timed.step_name = name
         return timed

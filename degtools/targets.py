@@ -7,12 +7,14 @@ column the models will predict and refuses one that cannot be predicted.
 from __future__ import annotations
 
 import copy
+import difflib
 
 import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
 from degtools.io.table import DETable
+from degtools.io.vocabulary import VOCABULARY
 from degtools.numeric import neg_log10_p
 
 #: fewest usable rows for an 80/20 split with k-fold CV to mean anything.
@@ -45,12 +47,24 @@ def resolve_target(table: DETable, target: str) -> str:
         found = alias
     if found is None:
         choices = sorted({originals.get(column, column) for column in numeric} | set(numeric))
-        raise InputError(
-            f"target {target!r} is not a numeric column of {table.path.name}; valid targets are "
-            f"{', '.join(choices)}. Pass one of them with -p target NAME."
-        )
+        raise InputError(f"target {target!r} is not a numeric column of {table.path.name}; "
+                         + _target_advice(table, target, choices))
     check_target_values(table, found)
     return found
+
+
+def _target_advice(table: DETable, target: str, choices: list[str]) -> str:
+    """The rest of the unknown-target message: the likely meant column, or the column_map that names it."""
+    valid = f"valid targets are {', '.join(choices)}"
+    same_case = [choice for choice in choices if choice.lower() == target.lower()]
+    close = same_case or difflib.get_close_matches(target, choices, n=1, cutoff=0.8)
+    if close:
+        return f"did you mean {close[0]!r}? Pass it with -p target {close[0]} ({valid})."
+    wanted = TARGET_ALIASES.get(target, next((name for name in VOCABULARY if name.lower() == target.lower()), target))
+    if wanted in VOCABULARY and table.unrecognised_numeric(exclude=tuple(DERIVED_COLUMNS)):
+        advice = table.column_map_advice("-p column_map", exclude=tuple(DERIVED_COLUMNS))
+        return f"no column was recognised as {wanted}: {advice}"
+    return f"{valid}. Pass one of them with -p target NAME."
 
 
 def check_target_values(table: DETable, target: str) -> None:

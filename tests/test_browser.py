@@ -32,6 +32,8 @@ if CHROMIUM is None:
 
 from playwright import sync_api  # noqa: E402 - a dev dependency; drives the system chromium, downloads nothing
 
+pytestmark = pytest.mark.slow  # starts notebook kernels, browsers or worker pools (`make test-min` skips it)
+
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> Path:

@@ -69,6 +69,7 @@ def test_a_reused_enrichment_equals_a_fresh_one(monkeypatch, shared, tmp_path: P
     assert not reused_other
 
 
+@pytest.mark.slow
 def test_batch_reports_share_what_they_have_in_common(tmp_path: Path, demo_slice: Path):
     """Three reports of one table in one worker: another target reuses the gene sets; the same target
     with other display settings also reuses the model comparison; both equal what was computed first."""

@@ -16,6 +16,8 @@ from degtools.cli import main
 from degtools.models import DEFAULT_MODELS
 from tests.conftest import DEMO, ROOT, SHARED_TABLES
 
+pytestmark = pytest.mark.slow  # starts notebook kernels, browsers or worker pools (`make test-min` skips it)
+
 SECTIONS = ("Data overview", "Preparation", "What is known independently", "Models", "Evaluation", "Top model",
             "Feature contributions", "Differential expression at a glance", "Top genes and the model",
             "Study-specific and generic genes", "Gene sets",

@@ -185,6 +185,7 @@ def malicious_table(tmp_path: Path, name: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_report_shows_hostile_strings_as_text(tmp_path):
     from degtools.render import render_report
 
@@ -246,6 +247,7 @@ def test_report_shows_hostile_strings_as_text(tmp_path):
     assert results["reference"]["shared_genes"] == 241  # "A /// <b>B</b>" counts as two genes
 
 
+@pytest.mark.slow
 def test_report_for_a_fly_table_says_why_there_are_no_gene_sets(tmp_path):
     from degtools.render import render_report
 
@@ -261,6 +263,7 @@ def test_report_for_a_fly_table_says_why_there_are_no_gene_sets(tmp_path):
     assert results["enrichment"]["ran"] is False and results["enrichment"]["matched_genes"] == 0
 
 
+@pytest.mark.slow
 def test_report_with_id_map_reads_the_biology_of_an_ensembl_only_table(tmp_path):
     """The edgeR table has Ensembl IDs only; airway's ensgene -> symbol columns give it symbols."""
     from degtools.render import render_report

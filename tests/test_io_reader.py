@@ -505,6 +505,7 @@ def test_copied_table_with_other_suffix_is_read_by_content(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_report_shows_the_reader_record(tmp_path):
     from degtools.render import render_report
 
@@ -521,6 +522,7 @@ def test_report_shows_the_reader_record(tmp_path):
     assert reader["rows"] == 40 and reader["warnings"] == []
 
 
+@pytest.mark.slow
 def test_notebook_stops_in_its_first_data_cell_with_the_input_error(tmp_path):
     import nbformat
     import papermill
@@ -579,6 +581,7 @@ def test_reader_parameters_are_in_the_schema():
                                       "id_map": "map.tsv", "cluster": "3", "contrast": "B-A"}
 
 
+@pytest.mark.slow
 def test_report_command_exits_2_on_bad_input(capsys, tmp_path):
     assert cli.main(["report", "--input", str(CORPUS / "bad_binary.csv"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err

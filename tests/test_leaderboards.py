@@ -130,6 +130,7 @@ def test_leaderboard_and_ranking_figures(synthetic_table, demo_slice):
     assert len(ranking_ax.patches) == 6 and len(bars) == 2
     assert all(container.errorbar is not None for container in bars)
 
+@pytest.mark.slow
 def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
     from conftest import SHARED_TABLES
 

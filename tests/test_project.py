@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-
 import tomllib
+
 import yaml
 
 from tests.conftest import ROOT
@@ -56,3 +56,30 @@ def test_data_files_carry_their_source():
         for path in folder.iterdir():
             if path.name != "SOURCES.md":
                 assert path.name in sources, f"{path} is not described in {folder}/SOURCES.md"
+
+
+def test_the_package_notebook_is_the_checkout_notebook_byte_for_byte():
+    package = ROOT / "degtools" / "notebooks" / "analysis.ipynb"
+    assert package.read_bytes() == (ROOT / "notebooks" / "analysis.ipynb").read_bytes(), (
+        "run `make notebook`: it writes notebooks/analysis.ipynb and its copy in degtools/notebooks/")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "notebooks/*.ipynb" in project["tool"]["setuptools"]["package-data"]["degtools"]
+
+
+def _floors(requirements) -> dict[str, str]:
+    floors = {}
+    for requirement in requirements:
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][0-9A-Za-z.]*)", requirement.strip())
+        assert match, f"{requirement!r}: declare a floor as NAME>=VERSION (make test-min pins it)"
+        floors[match[1].lower()] = match[2]
+    return floors
+
+
+def test_environment_yml_declares_the_same_minimum_versions_and_python():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = [requirement for group in project["optional-dependencies"].values() for requirement in group]
+    pypi = _floors([*project["dependencies"], *extras])
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda = _floors([r for r in environment["dependencies"] if isinstance(r, str) and r != "pip"])
+    assert conda.pop("python") == project["requires-python"].removeprefix(">=")
+    assert {CONDA_NAMES.get(name, name): floor for name, floor in pypi.items()} == conda

@@ -11,6 +11,8 @@ import pytest
 import yaml
 from conftest import DATA, ROOT
 
+pytestmark = pytest.mark.slow  # runs Snakemake workflows (`make test-min` skips it)
+
 pytest.importorskip("snakemake", reason="the optional extra degtools[workflow] (Snakemake) is not installed")
 
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
@@ -78,6 +80,7 @@ import json, sys
 from pathlib import Path
 from degtools.params import load_params_file, validate_params
 from degtools.naming import report_stem
+
 args = sys.argv[1:]
 with open(sys.argv[0] + ".calls", "a", encoding="utf-8") as calls:
     calls.write(json.dumps(args) + "\\n")

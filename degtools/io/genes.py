@@ -159,10 +159,11 @@ def collapse_genes(table: DETable) -> DETable:
     data = table.data
     score, described = collapse_score(table)
     keys = data[key_column].astype("string").str.strip()
-    has_key = keys.notna() & keys.ne("")
+    # a numpy bool array: pandas < 2.2 gives an object array for the nullable boolean, where ~ is not "not"
+    has_key = (keys.notna() & keys.ne("")).to_numpy(dtype=bool, na_value=False)
     order = pd.DataFrame({"key": keys, "score": score.fillna(-np.inf), "row": np.arange(len(data))})
-    ranked = order[has_key.to_numpy()].sort_values(["score", "row"], ascending=[False, True], kind="mergesort")
-    keep_rows = set(ranked.drop_duplicates("key", keep="first")["row"]) | set(order.loc[~has_key.to_numpy(), "row"])
+    ranked = order[has_key].sort_values(["score", "row"], ascending=[False, True], kind="mergesort")
+    keep_rows = set(ranked.drop_duplicates("key", keep="first")["row"]) | set(order.loc[~has_key, "row"])
     keep = np.isin(np.arange(len(data)), sorted(keep_rows))
     collapsed = data.loc[keep].reset_index(drop=True)
     note = (f"collapse: {len(data):,} rows -> {len(collapsed):,} (one row per "

@@ -35,6 +35,7 @@ from degtools.io.vocabulary import (
     ROW_NAMES,
     ROW_NUMBERS,
     STATISTIC_COLUMNS,
+    format_column_map,
     map_columns,
     name_columns,
     normalise_header,
@@ -42,6 +43,7 @@ from degtools.io.vocabulary import (
     parse_column_map,
     parse_numbers,
     strip_cells,
+    suggest_column_map,
 )
 from degtools.provenance import file_sha256
 
@@ -60,6 +62,7 @@ def read_de_table(
     id_map: str | Path | None = "",
     cluster: str = "",
     contrast: str = "",
+    column_map_option: str = "-p column_map",
 ) -> DETable:
     """Read a DE results table, map its columns to canonical names and record what was seen.
 
@@ -81,6 +84,9 @@ def read_de_table(
     contrast
         Files with several contrasts (``B-A_logFC``, ``logFC.drugA`` ...): the contrast to read; the
         other contrasts' fold change and statistic stay as columns (``<contrast>_logFC``, ``<contrast>_t``).
+    column_map_option
+        How the user passes a column map where they are (``--column-map`` for ``degtools inspect``):
+        the message about unrecognised columns says it.
 
     Returns
     -------
@@ -134,7 +140,8 @@ def read_de_table(
             f"its headers are {', '.join(map(repr, names))}."
         )
     mapping = map_columns(names, user_map)
-    table = _build_table(path, cells, mapping, source, collapse=collapse, id_map=id_map, cluster=cluster)
+    table = _build_table(path, cells, mapping, source, collapse=collapse, id_map=id_map, cluster=cluster,
+                         option=column_map_option)
     if shown:
         label_target_contrast(table, shown, contrast_notes)
     return table
@@ -167,7 +174,7 @@ def _parsed_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]
     return numbers, present, [repr(value) for value in numbers[present].head(200)]
 
 
-def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> DETable:
+def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster, option) -> DETable:
     notes: list[str] = []
     columns: dict[str, pd.Series] = {}
     text_columns: list[str] = []
@@ -255,10 +262,11 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster) -> 
         )
     if not set(STATISTIC_COLUMNS) & set(data.columns):
         numeric = [table.display_name(column) for column in table.numeric_columns]
-        example = ", ".join(f"{name}:{canonical}" for name, canonical in zip(numeric, ("logFC", "pvalue")))
+        example = (format_column_map(suggest_column_map(numeric))
+                   or ", ".join(f"{name}:{canonical}" for name, canonical in zip(numeric, ("logFC", "pvalue"))))
         raise InputError(
             f"{path.name} has no DE statistic column I recognise (numeric columns: {', '.join(numeric)}); "
-            f"expected e.g. logFC, P.Value, log2FoldChange or PValue: name yours with -p column_map '{example}'."
+            f"expected e.g. logFC, P.Value, log2FoldChange or PValue: name yours with {option} '{example}'."
         )
     if cluster:
         table = select_cluster(table, cluster)

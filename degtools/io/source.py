@@ -29,17 +29,22 @@ def demo_table_path() -> Path:
     return Path(str(resources.files("degtools") / "data" / DEMO_TABLE))
 
 
-def resolve_input_path(input_table: str | Path | None) -> Path:
-    """The file to read: the demo table for an empty value, else the given path (checked)."""
+def resolve_input_path(input_table: str | Path | None, *, option: str = "-p input_table") -> Path:
+    """The file to read: the demo table for an empty value, else the given path (checked).
+
+    ``option`` is how the user gave the path (``--input`` on the command line, ``-p input_table`` to
+    papermill); the error message tells them to fix it there.
+    """
     if input_table is None or str(input_table).strip() == "":
         return demo_table_path()
     path = Path(input_table).expanduser()
     try:
         mode = os.stat(path).st_mode  # follows symlinks; never opens the file (a FIFO would block)
     except FileNotFoundError:
+        where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
         raise InputError(
-            f"input table {str(path)!r} does not exist (looked in {Path.cwd()}); "
-            "pass the path of a DE results table with -p input_table PATH, or leave it empty for the demo."
+            f"input table {str(input_table)!r} does not exist{where}; pass the path of a DE results table "
+            f"with {option} PATH, or leave {option} out for the bundled demo table."
         ) from None
     except OSError as error:
         raise InputError(

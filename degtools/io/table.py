@@ -8,7 +8,14 @@ from typing import Any
 
 import pandas as pd
 
-from degtools.io.vocabulary import DESCRIPTIONS, IDENTIFIER_COLUMNS
+from degtools.io.vocabulary import (
+    DESCRIPTIONS,
+    IDENTIFIER_COLUMNS,
+    STATISTIC_COLUMNS,
+    VOCABULARY,
+    format_column_map,
+    suggest_column_map,
+)
 
 
 @dataclass
@@ -173,4 +180,45 @@ class DETable:
             lines.append(f"  {row.column:<{width}} -> {row.canonical:<10} {row.type:<8} missing {row.missing:,}")
         lines += [f"note: {note}" for note in record["notes"]]
         lines += [f"WARNING: {warning}" for warning in record["warnings"]]
+        unknown = self.unrecognised_numeric()
+        if unknown:
+            lines.append(f"unrecognised numeric columns: {', '.join(unknown)}")
+            lines.append(f"  {self.column_map_advice('--column-map')}")
         return "\n".join(lines)
+
+    def unrecognised_numeric(self, *, exclude: tuple[str, ...] = ()) -> list[str]:
+        """Headers of the numeric columns no vocabulary recognised (``exclude``: canonical names to leave out)."""
+        numeric = set(self.numeric_columns) - set(exclude)
+        return [original for original, canonical in self.column_map.items()
+                if canonical in numeric and canonical not in VOCABULARY]
+
+    def recognised_statistics(self) -> dict[str, str]:
+        """Header -> canonical name of the DE statistic columns that were recognised."""
+        return {original: canonical for original, canonical in self.column_map.items()
+                if canonical in STATISTIC_COLUMNS and canonical in self.data.columns}
+
+    def column_map_advice(self, option: str, *, exclude: tuple[str, ...] = ()) -> str:
+        """One sentence: what was recognised, what was not, and the column_map that names the rest.
+
+        ``option`` is how the user passes a column map where they are (``--column-map``, ``-p column_map``).
+        """
+        unknown = self.unrecognised_numeric(exclude=exclude)
+        known = self.recognised_statistics()
+        read = (f"recognised {', '.join(f'{h} as {c}' for h, c in known.items())}" if known
+                else "recognised no DE statistic column")
+        if not unknown:
+            return f"{read}; every numeric column was recognised."
+        suggestion = suggest_column_map(unknown, present=self.data.columns)
+        if len(suggestion) == 1:
+            (header, canonical), = suggestion.items()
+            meaning = DESCRIPTIONS.get(canonical, canonical)
+            advice = f"name it with {option} '{header}:{canonical}' if {header} is the {meaning}"
+        elif suggestion:
+            advice = f"name them with {option} '{format_column_map(suggestion)}' if that is what they hold"
+        if suggestion:
+            rest = [header for header in unknown if header not in suggestion]
+            also = f" ({', '.join(rest)}: the same way, if a DE statistic)" if rest else ""
+            return f"{read}; not recognised: {', '.join(unknown)}. {advice[0].upper()}{advice[1:]}{also}."
+        missing = [name for name in STATISTIC_COLUMNS if name not in self.data.columns]
+        return (f"{read}; not recognised: {', '.join(unknown)}. Name a column with {option} "
+                f"'{unknown[0]}:NAME', NAME one of {', '.join(missing)}.")

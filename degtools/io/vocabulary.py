@@ -8,10 +8,12 @@ numbers here too: missing-value spellings (:data:`NA_TOKENS`), decimal commas, a
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from degtools.errors import InputError
@@ -218,12 +220,31 @@ def parse_numbers(text: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series | 
     values = text.where(present, None)
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers[present].notna().all():
-        return numbers.astype(float), False
+        return exact_numbers(values, numbers), False
     if decimal_comma and text[present].str.contains(",", regex=False).any():
-        numbers = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+        values = values.str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(values, errors="coerce")
         if numbers[present].notna().all():
-            return numbers.astype(float), True
+            return exact_numbers(values, numbers), True
     return None, False
+
+
+def exact_numbers(values: pd.Series, numbers: pd.Series) -> pd.Series:
+    """``numbers`` (parsed from ``values`` by pandas) as floats, each the correctly rounded value of its text.
+
+    pandas before 3.0 parses some decimal strings one unit in the last place off; Python's ``float``
+    does not, so a value reads back exactly as written (``4.0335807114298454e-232``).
+    """
+    exact = numbers.astype(float)
+    parsed = exact.notna().to_numpy() & values.notna().to_numpy()
+    texts = values.to_numpy(dtype=object)[parsed]
+    result = exact.to_numpy(copy=True)
+    for position, text in zip(np.flatnonzero(parsed), texts):
+        try:
+            result[position] = float(text)
+        except (TypeError, ValueError):
+            pass  # a spelling pandas reads and Python does not: pandas' value stays
+    return pd.Series(result, index=numbers.index, name=numbers.name)
 
 
 #: share of cells in a statistic column that may be non-numbers before the column is refused.
@@ -233,7 +254,8 @@ MAX_JUNK_SHARE = 0.1
 def numbers_despite_junk(path: Path, original: str, canonical: str, text: pd.Series,
                           present: pd.Series) -> pd.Series:
     """Numbers of a statistic column holding a few non-number cells; refuse it if they are many."""
-    numbers = pd.to_numeric(text.where(present, None), errors="coerce").astype(float)
+    values = text.where(present, None)
+    numbers = exact_numbers(values, pd.to_numeric(values, errors="coerce"))
     junk = present & numbers.isna()
     if junk.sum() <= MAX_JUNK_SHARE * max(int(present.sum()), 1):
         return numbers
@@ -248,3 +270,42 @@ def count_significant_digits(text: str) -> int:
     """Significant digits of a number as written (``"0.001230"`` -> 4)."""
     mantissa = re.split(r"[eE]", text.strip().lstrip("-"))[0].replace(".", "").lstrip("0")
     return len(mantissa)
+
+
+#: how close (difflib ratio) an unknown header must be to a known spelling to be suggested for it.
+SUGGESTION_CUTOFF = 0.75
+
+
+def _closeness(header: str, spelling: str) -> float:
+    """How much ``header`` looks like ``spelling`` (both normalised): 1 for one inside the other, else difflib."""
+    if min(len(header), len(spelling)) >= 3 and (header in spelling or spelling in header):
+        return 0.99
+    return difflib.SequenceMatcher(None, header, spelling).ratio()
+
+
+def suggest_column_map(headers: Iterable[str], *, present: Iterable[str] = ()) -> dict[str, str]:
+    """A DE statistic name (``logFC``, ``pvalue``, ...) for each unknown header that looks like one of its spellings.
+
+    ``present``: canonical names the table already has (never suggested again). Each name is
+    suggested once, to the closest header (``"fold"`` -> ``logFC``: it is part of "log2foldchange").
+    """
+    taken = set(present)
+    scored = []
+    for header in headers:
+        normal = normalise_header(header)
+        for canonical in STATISTIC_COLUMNS:
+            spellings = (*LOOSE_VOCABULARY.get(canonical, ()), normalise_header(canonical))
+            score = max(_closeness(normal, spelling) for spelling in spellings)
+            if score >= SUGGESTION_CUTOFF:
+                scored.append((score, header, canonical))
+    suggestion: dict[str, str] = {}
+    for _, header, canonical in sorted(scored, key=lambda item: -item[0]):
+        if header not in suggestion and canonical not in taken:
+            suggestion[header] = canonical
+            taken.add(canonical)
+    return suggestion
+
+
+def format_column_map(mapping: Mapping[str, str]) -> str:
+    """``{"fold": "logFC"}`` as the column_map text ``fold:logFC``."""
+    return ", ".join(f"{header}:{canonical}" for header, canonical in mapping.items())
