@@ -109,7 +109,7 @@ def test_batch_end_to_end(tmp_path: Path, demo_slice: Path, tiny_table: Path, ca
     assert progress[1].startswith("rendered demo logFC")
     summary = next(i for i, line in enumerate(printed)
                    if line.startswith("1 rendered, 0 unchanged, 1 failed in"))
-    assert printed[summary + 1].startswith("  FAILED bad.yaml: InputError: tiny.tsv has 20 rows")
+    assert printed[summary + 1].startswith("  FAILED bad.yaml: InputError: tiny.tsv has too few rows: 20 with a B value")
     assert [line.split()[-1] for line in printed[summary + 2:]] == [
         str(out / "tiny_B.failed.ipynb"), str(out / "tiny_B.failed.log")]
     assert (out / "demo_logFC.html").is_file() and (out / "index.html").is_file()
