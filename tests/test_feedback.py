@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -60,8 +61,12 @@ def test_report_prints_its_steps_in_order_with_seconds_and_quiet_prints_nothing(
     assert main(["report", "--input", str(demo_slice), "--target", "logFC", *TINY, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     names = [STEP_LINE.match(line)[1] for line in out[:-1]]
-    assert names == ["read", "prepare", "leakage audit", "models", "importance", "volcano and MA plots",
-                     "gene sets"]
+    # the steps in the order the notebook runs them, and exactly the steps the report's JSON timed
+    timed = [step for step in json.loads((tmp_path / "GSE15852_slice_logFC.json").read_text())["timings"]
+             if step != "total"]
+    assert names[:4] == ["read", "evidence", "prepare", "leakage audit"]
+    assert names.index("models") < names.index("importance") < names.index("volcano and MA plots")
+    assert set(names) == set(timed)
     assert re.fullmatch(rf"wrote {re.escape(str(tmp_path))}/GSE15852_slice_logFC\.html and "
                         r"GSE15852_slice_logFC\.json in \d+\.\d s", out[-1])
     (tmp_path / "GSE15852_slice_logFC.html").unlink()
@@ -128,10 +133,12 @@ def test_render_turns_an_executed_notebook_into_the_html_report(tmp_path: Path, 
     nbformat.write(notebook, executed)
     assert main(["render", str(executed)]) == 0
     page = (tmp_path / "out.html").read_text(encoding="utf-8")
-    assert "the answer is 42" in page and "<title>degtools report: out</title>" in page
-    assert "print(&#39;hi&#39;)" not in page and "print('hi')" not in page
+    assert "the answer is 42" in page and "<title>out · degtools report</title>" in page
+    # the code is in the page, folded: one closed <details> per code cell
+    assert page.count('<details class="degtools-code">') == 1 and 'class="degtools-code" open' not in page
     assert main(["render", str(executed), "--out", str(tmp_path / "teach.html"), "--with-code"]) == 0
-    assert "hi" in (tmp_path / "teach.html").read_text(encoding="utf-8")
+    teaching = (tmp_path / "teach.html").read_text(encoding="utf-8")
+    assert teaching.count('<details class="degtools-code" open="">') == 1 and "the answer is 42" in teaching
     capsys.readouterr()
     cell.outputs = []
     nbformat.write(notebook, executed)
