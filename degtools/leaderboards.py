@@ -14,8 +14,22 @@ from degtools.compare import ModelComparison, compare_models
 from degtools.errors import ParamsError
 from degtools.guard import guard_independent
 from degtools.leakage import LeakageReport
-from degtools.models import DEFAULT_MODELS
+from degtools.models import DEFAULT_MODELS, RELATIVE_COST, resolve_models
 from degtools.prepare import Design
+
+#: the all-features board beside an honest main board is a contrast (what the leaking columns give away),
+#: not the answer: it runs the requested models whose relative cost (``models.RELATIVE_COST``) is at most
+#: this -- linear models, a tree, nearest neighbours and histogram gradient boosting, enough to show the
+#: arithmetic -- at default settings; the slow ensembles, SVR and the MLP are spent on the main board.
+CONTRAST_MAX_COST = 51
+
+
+def contrast_models(models: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    """The models of the all-features contrast board: the requested ones up to :data:`CONTRAST_MAX_COST`."""
+    names = resolve_models(models)
+    cheap = tuple(name for name in names
+                  if RELATIVE_COST.get(name, CONTRAST_MAX_COST + 1) <= CONTRAST_MAX_COST)
+    return cheap if any(name != "DummyRegressor" for name in cheap) else names
 
 
 @dataclass
@@ -65,7 +79,8 @@ def compare_feature_sets(
 
     ``independent`` (default): a main leaderboard on the features the leakage audit calls
     independent, and beside it one on all features, so the reader sees what R² the leakage buys;
-    ``tuning`` applies to the main leaderboard, the all-features one keeps default settings.
+    ``tuning`` applies to the main leaderboard, the all-features one keeps default settings and runs
+    only the faster models (:func:`contrast_models`).
     When no feature is independent, the independent leaderboard is empty (``None``) and the
     all-features one becomes the main one, with a note. ``all``: one leaderboard on all features.
     A list of canonical names: a ``selected`` leaderboard plus ``all``.
@@ -112,7 +127,16 @@ def compare_feature_sets(
     else:
         # The all-features board is the contrast (what the leaking columns give away), not the answer: its
         # models keep their default settings, and the tuning budget goes to the main board.
-        boards["all"] = compare_models(design, label="all", **{**options, "tuning": "none"})
+        contrast = contrast_models(models)
+        boards["all"] = compare_models(design, label="all",
+                                       **{**options, "tuning": "none", "models": contrast})
+        skipped = [name for name in resolve_models(models) if name not in contrast]
+        if skipped:
+            faster = ", ".join(name for name in contrast if name != "DummyRegressor")
+            notes.append(
+                "The all-features leaderboard is the contrast that shows what the leaking columns give away: "
+                f"it runs the faster models ({faster}) and leaves {', '.join(skipped)} to the {key} leaderboard."
+            )
         if tuning != "none":
             notes.append(
                 f"Tuning ({tuning}) is spent on the {key} leaderboard; the all-features leaderboard, the "

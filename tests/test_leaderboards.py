@@ -191,3 +191,21 @@ def test_report_shows_the_audit_both_leaderboards_and_the_ranking(tmp_path):
     for row in ranking["rows"][:2]:  # each score with its 95% interval over the repeated splits
         assert row["AUC 95% CI low"] <= row["AUC for significance"] <= row["AUC 95% CI high"]
         assert row["Spearman 95% CI low"] <= row["Spearman with |log2FoldChange|"] <= row["Spearman 95% CI high"]
+
+
+def test_the_contrast_board_runs_the_faster_models_only(synthetic_table):
+    from degtools.leaderboards import CONTRAST_MAX_COST, contrast_models
+    from degtools.models import RELATIVE_COST
+
+    models = ("DummyRegressor", "LinearRegression", "RandomForestRegressor", "KNeighborsRegressor", "SVR")
+    assert contrast_models(models) == ("DummyRegressor", "LinearRegression", "KNeighborsRegressor")
+    assert all(RELATIVE_COST[name] <= CONTRAST_MAX_COST for name in contrast_models("all"))
+    assert contrast_models(("DummyRegressor", "SVR")) == ("DummyRegressor", "SVR")  # nothing cheap: keep them
+    table = read_de_table(synthetic_table)
+    design = prepare_design(table, target="logFC", seed=0)
+    audit = audit_leakage(table, target="logFC", features=design.features)
+    boards = compare_feature_sets(design, audit, models=models, seed=0, cv_folds=3)
+    assert boards.main == "independent"
+    assert [r.name for r in boards.boards["independent"].results] == list(models)
+    assert [r.name for r in boards.boards["all"].results] == list(contrast_models(models))
+    assert any("leaves RandomForestRegressor, SVR to the independent leaderboard" in note for note in boards.notes)
