@@ -30,10 +30,10 @@ _LAZY = {
                      "show_models", "show_main_leaderboard", "show_leaderboards", "show_ranking", "show_best_model",
                      "show_impurity", "show_regulated_genes", "show_gene_sets", "show_gsea", "show_ora",
                      "show_pathway_features", "show_pathway_importances", "show_reference", "show_methods",
-                     "reserve_headline", "show_headline", "show_surprising_genes", "show_evidence"),
+                     "reserve_headline", "show_headline", "show_evidence"),
                     "degtools.display"),
     "write_results": "degtools.results",
-    "show_gene_table": "degtools.display",
+    "show_gene_table": "degtools.display_genes", "show_surprising_genes": "degtools.display_genes",
 }
 
 

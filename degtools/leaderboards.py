@@ -134,7 +134,8 @@ def compare_feature_sets(
         if skipped:
             faster = ", ".join(name for name in contrast if name != "DummyRegressor")
             notes.append(
-                "The all-features leaderboard is the contrast that shows what the leaking columns give away: "
+                "The all-features leaderboard is the contrast that shows what the leaking columns give "
+                "away: "
                 f"it runs the faster models ({faster}) and leaves {', '.join(skipped)} to the {key} leaderboard."
             )
         if tuning != "none":

@@ -9,14 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from degtools import display, read_de_table
+from degtools import display_genes, read_de_table
 
 SCRIPT_END = "</script><script>alert(1)</script>"
 
 
 def test_gene_table_holds_every_row_with_the_models_view(fitted):
     table, design, best = fitted
-    frame = display.gene_table(table, best, design)
+    frame = display_genes.gene_table(table, best, design)
     assert list(frame.columns) == ["ID", "Gene.symbol", "logFC", "AveExpr", "t", "P.Value", "adj.P.Val",
                                    "predicted logFC", "residual", "held out"]
     assert len(frame) == len(table.data) == 400
@@ -31,7 +31,7 @@ def test_gene_table_holds_every_row_with_the_models_view(fitted):
                                atol=1e-4)
     held_out = frame["ID"].isin(design.X_test.index)
     assert list(frame["held out"]) == ["yes" if flag else "no" for flag in held_out]
-    plain = display.gene_table(table)  # no model: the table's own columns only
+    plain = display_genes.gene_table(table)  # no model: the table's own columns only
     assert list(plain.columns) == ["ID", "Gene.symbol", "logFC", "AveExpr", "t", "P.Value", "adj.P.Val"]
 
 
@@ -43,7 +43,7 @@ def _shown(capsys_output: list) -> str:
 @pytest.fixture
 def shown(monkeypatch):
     outputs = []
-    monkeypatch.setattr(display, "display", lambda *objects: outputs.extend(objects))
+    monkeypatch.setattr(display_genes, "display", lambda *objects: outputs.extend(objects))
     return outputs
 
 
@@ -55,7 +55,7 @@ def _rows_in(markup: str) -> list[list]:
 
 def test_shown_table_keeps_every_row_within_the_budget_and_works_offline(fitted, shown):
     table, design, best = fitted
-    display.show_gene_table(table, best, design)
+    display_genes.show_gene_table(table, best, design)
     markup = _shown(shown)
     assert markup.startswith('<div class="degtools-gene-table"><p>All 400 rows of the table')
     assert len(_rows_in(markup)) == 400
@@ -66,9 +66,9 @@ def test_shown_table_keeps_every_row_within_the_budget_and_works_offline(fitted,
 
 def test_rows_beyond_the_budget_are_left_out_least_significant_first_and_said_so(fitted, shown):
     table, design, best = fitted
-    frame = display.gene_table(table, best, design)
+    frame = display_genes.gene_table(table, best, design)
     budget = 5_000
-    display.show_gene_table(table, best, design, max_bytes=budget)
+    display_genes.show_gene_table(table, best, design, max_bytes=budget)
     markup = _shown(shown)
     rows = _rows_in(markup)
     kept = len(rows)
@@ -84,7 +84,7 @@ def test_user_text_in_the_gene_table_stays_text(synthetic_table, shown, tmp_path
     frame.loc[1, "ID"] = "<img src=x onerror=alert(2)>"
     path = tmp_path / "hostile.tsv"
     frame.to_csv(path, sep="\t", index=False)
-    display.show_gene_table(read_de_table(path))
+    display_genes.show_gene_table(read_de_table(path))
     markup = _shown(shown)
     assert SCRIPT_END not in markup and "alert(1)</script>" not in markup
     assert "<img src=x" not in markup

@@ -99,14 +99,15 @@ def test_null_model_says_the_study_specific_genes_are_just_the_largest_changes(s
 
 
 def test_the_section_shows_both_lists_with_their_reasons_as_text(study, monkeypatch):
-    from degtools import display
+    from degtools import display, display_genes
 
     table, design, comparison, gene_sets = study
     found = find_surprising_genes(comparison, design, table, gene_sets=gene_sets, n=3)
     found.study_specific.loc[found.study_specific.index[0], "symbol"] = "<script>alert(1)</script>"
     shown = []
     monkeypatch.setattr(display, "display", lambda obj, **_: shown.append(obj.data))
-    display.show_surprising_genes(found, label="logFC", n=5)
+    monkeypatch.setattr(display_genes, "display", lambda obj, **_: shown.append(obj.data))
+    display_genes.show_surprising_genes(found, label="logFC", n=5)
     text = "\n".join(shown)
     assert "Study-specific genes" in text and "Generic responders" in text
     assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
