@@ -103,10 +103,15 @@ class Visit:
     def close(self) -> None:
         self.context.close()
 
+    def __enter__(self) -> Visit:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def test_report_in_browser(browser, reports: Path):
-    visit = Visit(browser, reports / "demo_logFC.html")
-    try:
+    with Visit(browser, reports / "demo_logFC.html") as visit:
         page = visit.page
         assert page.title() == "demo — logFC · degtools report"
         assert page.locator("h1").first.inner_text() == "demo — logFC"
@@ -131,13 +136,10 @@ def test_report_in_browser(browser, reports: Path):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=False)
         assert visit.errors == [] and visit.blocked == []
-    finally:
-        visit.close()
 
 
 def test_code_is_folded_per_cell_and_by_one_switch(browser, reports: Path):
-    visit = Visit(browser, reports / "demo_logFC.html")
-    try:
+    with Visit(browser, reports / "demo_logFC.html") as visit:
         page = visit.page
         blocks = page.locator("details.degtools-code")
         count = blocks.count()
@@ -162,8 +164,6 @@ def test_code_is_folded_per_cell_and_by_one_switch(browser, reports: Path):
         switch.click()
         assert not any(code.nth(i).is_visible() for i in range(count))
         assert visit.errors == [] and visit.blocked == []
-    finally:
-        visit.close()
 
 
 def test_code_toggle_works_without_javascript(browser, reports: Path):
@@ -181,20 +181,16 @@ def test_code_toggle_works_without_javascript(browser, reports: Path):
 
 
 def test_page_names_no_path_of_the_machine(browser, reports: Path):
-    visit = Visit(browser, reports / "demo_logFC.html")
-    try:
+    with Visit(browser, reports / "demo_logFC.html") as visit:
         text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", visit.page.content())
         shown = visit.page.inner_text("body")
         for path in (str(reports), str(ROOT), "/tmp/", str(Path.home()) + "/"):
             assert path not in text and path not in shown, path
         assert "demo_slice.tsv" in shown  # the input is named by its file name (and sha256)
-    finally:
-        visit.close()
 
 
 def test_gene_table_searches_sorts_and_downloads(browser, reports: Path):
-    visit = Visit(browser, reports / "demo_logFC.html")
-    try:
+    with Visit(browser, reports / "demo_logFC.html") as visit:
         page = visit.page
         table = page.locator(".degtools-gene-table table.dataTable")
         table.wait_for(state="visible", timeout=10_000)
@@ -234,13 +230,10 @@ def test_gene_table_searches_sorts_and_downloads(browser, reports: Path):
         table.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "gene-table.png"), full_page=False)
         assert visit.errors == [] and visit.blocked == []
-    finally:
-        visit.close()
 
 
 def test_index_in_browser(browser, reports: Path):
-    visit = Visit(browser, reports / "index.html")
-    try:
+    with Visit(browser, reports / "index.html") as visit:
         page = visit.page
         assert visit.undecoded_images() == []
         links = page.eval_on_selector_all("#reports a[href]", "links => links.map(a => a.href)")
@@ -266,16 +259,13 @@ def test_index_in_browser(browser, reports: Path):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "index.png"), full_page=True)
         assert visit.errors == [] and visit.blocked == []
-    finally:
-        visit.close()
 
 
 def test_headline_box_and_honest_r2_first_in_browser(browser, reports: Path):
     """The report opens with the filled headline box; the index's first R² column is the honest one."""
     from degtools.index import NO_INDEPENDENT
 
-    visit = Visit(browser, reports / "demo_logFC.html")
-    try:
+    with Visit(browser, reports / "demo_logFC.html") as visit:
         page = visit.page
         box = page.locator("div.degtools-headline")
         assert box.count() == 1 and box.is_visible()
@@ -288,10 +278,7 @@ def test_headline_box_and_honest_r2_first_in_browser(browser, reports: Path):
         results = json.loads((reports / "demo_logFC.json").read_text(encoding="utf-8"))
         assert [item.inner_text() for item in box.locator("li").all()] == results["headline"]["sentences"]
         assert visit.errors == [] and visit.blocked == []
-    finally:
-        visit.close()
-    visit = Visit(browser, reports / "index.html")
-    try:
+    with Visit(browser, reports / "index.html") as visit:
         page = visit.page
         headers = page.eval_on_selector_all("#reports th", "cells => cells.map(c => c.innerText)")
         r2 = [position for position, header in enumerate(headers) if "R²" in header]
@@ -301,5 +288,3 @@ def test_headline_box_and_honest_r2_first_in_browser(browser, reports: Path):
         for cell in honest:  # the demo slice has no independent column: the cell says so, never a leaky R²
             assert cell == NO_INDEPENDENT or re.fullmatch(r"-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\] \(.+\)", cell)
         assert visit.errors == [] and visit.blocked == []
-    finally:
-        visit.close()
