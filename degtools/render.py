@@ -335,6 +335,9 @@ def _execute(notebook: Path, work: Path, stem: str, *, run_params: dict[str, Any
     executed, log_path = work / f"{stem}.ipynb", work / f"{stem}.log"
     failed_log = failed_path.with_suffix(".log")
     started: list[int] = []
+    # ipykernel's debugger (debugpy) warns on every start under Python's frozen modules; the kernel needs no
+    # debugger, and the warning would reach the user's terminal beside the one-line error.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     lines = StepLines(work / "steps.tsv", progress) if progress else None
     hooks = {"on_cell_executed": lines.cell_executed} if lines else {}
     try:

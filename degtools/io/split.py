@@ -29,6 +29,9 @@ SEPARATOR_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", " ": "whitespace
 MAX_COLUMNS = 500
 
 
+#: what pandas' CSV parser needs to read every decimal as its exact float (see :func:`split_text`).
+_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
 def check_column_count(path: Path, width: int) -> None:
     """Refuse a table wider than :data:`MAX_COLUMNS`, saying how to keep the columns that matter."""
     if width > MAX_COLUMNS:
@@ -151,11 +154,13 @@ def split_text(path: Path, text: str, source: dict[str, str], *,
     if text_columns is None:
         types: dict[str, Any] = {"dtype": str, "na_filter": False}
     else:
-        # numbers parsed by pandas (its default parser gives the exact float of each decimal, as float() does)
+        # numbers parsed by pandas. From pandas 3.0 its parser gives the exact float of each decimal, as
+        # float() does; before 3.0 it is one unit in the last place off for some values (which changes the
+        # printed digits the tool detection reads) unless asked for round_trip, an option 3.0 deprecates.
         # low_memory=False: a column's type is decided on all its rows, never per chunk (a chunk of numbers
         # followed by one of text would mix floats and strings, turning an ID "12345" into "12345.0")
         types = {"dtype": {position: str for position in text_columns(header, width)},
-                 "na_values": sorted(NA_TOKENS), "low_memory": False}
+                 "na_values": sorted(NA_TOKENS), "low_memory": False, **_EXACT_FLOATS}
     body = io.BytesIO(body_text.encode("utf-8"))  # pandas' C parser reads bytes; a StringIO costs 4 bytes a character
     del body_text
     try:
