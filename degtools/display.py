@@ -100,6 +100,12 @@ def html_table(frame: pd.DataFrame, *, digits: int = 3, index: bool = False) -> 
     return HTML(markup)
 
 
+def show_figure(figure) -> None:
+    """Show a figure at this point of the output (with its alt text), then close it so it is not shown twice."""
+    display(figure)
+    plt.close(figure)
+
+
 def show_notes(notes: Iterable[str]) -> None:
     """Notes (of the leakage audit, the ranking comparison, ...) as a bulleted list."""
     display(_as_markdown(_bullets(notes)))
@@ -168,8 +174,7 @@ def show_ranking(ranking) -> None:
         return
     show_notes(ranking.notes)
     display(html_table(ranking.table))
-    plots.plot_ranking_comparison(ranking)
-    plt.show()
+    show_figure(plots.plot_ranking_comparison(ranking))
 
 
 def show_best_model(comparison) -> None:
@@ -239,9 +244,8 @@ def show_gsea(enrichment, *, n: int = 20) -> None:
     display(markdown("**Preranked GSEA** on {ranking}: the sets with the smallest p-values. NES > 0: the set's "
                      "genes tend to go up; < 0: down.", ranking=enrichment.ranking))
     display(html_table(enrichment.gsea_table(n=n)))
-    plots.plot_enrichment_dots(enrichment.gsea, n=n, title=f"GSEA, {enrichment.gene_sets.name}",
-                               fdr_floor=enrichment.fdr_floor)
-    plt.show()
+    show_figure(plots.plot_enrichment_dots(enrichment.gsea, n=n, title=f"GSEA, {enrichment.gene_sets.name}",
+                                           fdr_floor=enrichment.fdr_floor))
 
 
 def show_ora(enrichment, *, n: int = 10, plotted: int = 20) -> None:
@@ -255,9 +259,8 @@ def show_ora(enrichment, *, n: int = 10, plotted: int = 20) -> None:
         lfc=enrichment.lfc_threshold, background=enrichment.background["genes"], rule=enrichment.background["rule"]))
     display(html_table(enrichment.ora_table(n=n)))
     if not enrichment.ora_best().empty:
-        plots.plot_enrichment_dots(enrichment.ora_best(n=plotted),
-                                   title=f"Over-representation, {enrichment.gene_sets.name}")
-        plt.show()
+        show_figure(plots.plot_enrichment_dots(enrichment.ora_best(n=plotted),
+                                               title=f"Over-representation, {enrichment.gene_sets.name}"))
 
 
 def show_pathway_features(variant, enrichment, *, requested: bool) -> None:
@@ -277,10 +280,9 @@ def show_pathway_importances(variant, *, n: int) -> None:
     """The drop in test R² when each pathway feature is shuffled: figure, then the top ``n`` as a table."""
     if variant is None:
         return
-    plots.plot_pathway_importances(
+    show_figure(plots.plot_pathway_importances(  # the figure first, then the table
         variant.importances,
-        title=f"Pathway features: drop in test R² when shuffled ({variant.extended.best_name})")
-    plt.show()  # the figure first, then the table
+        title=f"Pathway features: drop in test R² when shuffled ({variant.extended.best_name})"))
     display(html_table(variant.importances.head(n)))
 
 
@@ -351,8 +353,7 @@ def show_evidence(evidence, contributions) -> None:
             "r2_all": "CV R² with all", "r2_without": "CV R² without it", "drop_mean": "drop",
             "drop_low": f"drop, {level} low", "drop_high": f"drop, {level} high"})
         display(html_table(frame.drop(columns=["drop_sd"], errors="ignore")))
-        plots.plot_source_contributions(contributions.table)
-        plt.show()
+        show_figure(plots.plot_source_contributions(contributions.table))
     if fields["attributions"]:
         display(markdown("**Bundled data:** {line}", line=" ".join(fields["attributions"])))
 

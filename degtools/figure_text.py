@@ -5,7 +5,7 @@
 **Alt text:** what a figure shows, in words, carried into the report's ``<img alt>``. A figure
 drawn by :mod:`degtools.plots` gets a sentence (what kind of plot it is) followed by what its axes
 say (titles, axis labels and scales, legend entries). The text is kept as the figure's
-``degtools_alt`` attribute, and displaying the figure in IPython (``plt.show()`` or the end of a
+``degtools_alt`` attribute, and displaying the figure in IPython (``display(figure)`` or the end of a
 notebook cell) adds it to the PNG output's metadata, ``{"image/png": {"alt": text}}``, which the
 report template writes as the image's ``alt`` attribute. It survives papermill and nbconvert
 because it travels inside the notebook, not beside it.

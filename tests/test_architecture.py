@@ -96,3 +96,10 @@ def test_every_module_has_a_layer():
     unplaced = {m for m in graph.modules if m != "degtools" and not any(m == p or m.startswith(p + ".")
                                                                         for p in placed)}
     assert unplaced == set(), "add these modules to the layers in pyproject.toml"
+
+
+def test_the_package_never_calls_plt_show():
+    # plot functions return their Figure; the notebook's display functions show it with IPython's display()
+    calls = [f"{p.relative_to(ROOT)}:{n}" for p in PACKAGE.rglob("*.py")
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "plt.show(" in line]
+    assert calls == []

@@ -88,6 +88,10 @@ def test_html_has_no_error_output_folded_code_and_no_external_resource(rendered)
     assert html.count('<details class="degtools-code">') == html.count('class="jp-CodeMirrorEditor') >= 20
     assert 'class="degtools-code" open' not in html
     assert html.count("data:image/png;base64,") >= 5
+    # every figure says what it shows (alt text), and each is shown once, where its section puts it
+    assert "figure (no description was recorded)" not in html
+    alts = re.findall(r'<img[^>]*\balt="([^"]*)"', html)
+    assert len(alts) == html.count("<img") >= 5
 
 
 def test_html_names_no_path_of_the_machine(rendered):
