@@ -19,13 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from degtools.gene_features import GeneFeatureTable, join_gene_features, read_gene_features
 from degtools.genesets import GeneSets, read_gmt
 from degtools.io import DETable, read_de_table
 from degtools.io.genes import split_symbols
-from degtools.numeric import finite_or_none
+from degtools.numeric import finite_or_none, t_interval
 from degtools.pathways import PATHWAY_MAX_SETS, PATHWAY_MIN_GENES, pathway_membership
 from degtools.studies import join_reference
 
@@ -285,7 +284,7 @@ class SourceContributions:
                 "sources": rows}
 
 
-def mean_interval(
+def fold_summary(
     values: Sequence[float], *, confidence: float = CONFIDENCE
 ) -> tuple[float, float, float, float]:
     """Mean, standard deviation and a t-interval for the mean of per-fold values (NaN for one fold)."""
@@ -294,8 +293,8 @@ def mean_interval(
     if len(array) < 2:
         return mean, math.nan, math.nan, math.nan
     sd = float(array.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df=len(array) - 1)) * sd / math.sqrt(len(array))
-    return mean, sd, mean - half, mean + half
+    low, high = t_interval(mean, sd, len(array), level=confidence)
+    return mean, sd, low, high
 
 
 def source_contributions(
@@ -336,7 +335,7 @@ def source_contributions(
             raise ValueError(f"score_folds gave {len(without)} folds without {source!r} but {len(all_folds)} "
                              "with every source; it must use the same folds on every call")
         drop = [whole - part for whole, part in zip(all_folds, without, strict=True)]
-        mean, sd, low, high = mean_interval(drop, confidence=confidence)
+        mean, sd, low, high = fold_summary(drop, confidence=confidence)
         drops[source] = drop
         rows.append({"source": source, "features": len(columns), "r2_all": float(np.mean(all_folds)),
                      "r2_without": float(np.mean(without)), "drop_mean": mean, "drop_sd": sd,

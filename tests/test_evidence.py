@@ -17,8 +17,8 @@ from degtools.evidence import (
     OTHER_CONTRASTS,
     PATHWAYS,
     annotation_depth,
+    fold_summary,
     gather_evidence,
-    mean_interval,
     source_contributions,
 )
 from degtools.genesets import read_gmt
@@ -93,11 +93,11 @@ def test_gather_evidence_on_the_demo_with_sophie_gse2034_and_hallmark(demo_slice
     assert reference["file"] == "GSE2034.top.table.tsv" and reference["matched_rows"] > 500
 
 
-def test_mean_interval_is_a_t_interval():
-    mean, sd, low, high = mean_interval([1.0, 2.0, 3.0])
+def test_fold_summary_is_a_t_interval():
+    mean, sd, low, high = fold_summary([1.0, 2.0, 3.0])
     assert (mean, sd) == (2.0, 1.0)
     assert high - mean == pytest.approx(4.302652729911275 / math.sqrt(3))
-    assert math.isnan(mean_interval([1.0])[2])
+    assert math.isnan(fold_summary([1.0])[2])
 
 
 def test_source_contributions_find_the_source_that_carries_the_signal():
