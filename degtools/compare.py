@@ -17,12 +17,12 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import cross_validate
+from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from degtools.errors import ParamsError
-from degtools.models import DEFAULT_MODELS, resolve_models, slowest_first
+from degtools.models import DEFAULT_MODELS, expected_cost, resolve_models
 from degtools.prepare import Design
 from degtools.resources import job_cap
 from degtools.stats import (
@@ -33,7 +33,6 @@ from degtools.stats import (
 )
 from degtools.tuning import cap_neighbours, tune_pipeline
 
-_SCORING = {"r2": "r2", "rmse": "neg_root_mean_squared_error", "mae": "neg_mean_absolute_error"}
 
 
 @dataclass
@@ -49,6 +48,10 @@ class ModelResult:
     tuning_seconds: float = 0.0
     best_params: dict[str, Any] = field(default_factory=dict)
     test_intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: out-of-fold prediction of every training row (each from the fold model that did not see it), and
+    #: the (folds, seed) of those folds; kept for the best model of a comparison only.
+    oof_predictions: np.ndarray | None = None
+    oof_folds: tuple[int, int] | None = None
 
     def cv_summary(self) -> dict[str, float]:
         """Mean and sd (ddof=1) over folds of R², RMSE and MAE."""
@@ -78,6 +81,9 @@ class ModelComparison:
     def __post_init__(self) -> None:
         candidates = [result for result in self.results if result.name != "DummyRegressor"] or self.results
         self.best_name = max(candidates, key=lambda result: np.mean(result.cv_scores["r2"])).name
+        for result in self.results:  # only the best model's out-of-fold predictions are used downstream
+            if result.name != self.best_name:
+                result.oof_predictions = result.oof_folds = None
 
     @property
     def best(self) -> ModelResult:
@@ -236,21 +242,8 @@ def evaluate_model(
     pipeline, chosen, tuning_seconds = tune_pipeline(name, design, tuning=tuning, seed=seed, n_jobs=n_jobs)
     cap_neighbours(pipeline, min(len(train) for train, _ in splits))
     start = time.perf_counter()
-    scores = cross_validate(
-        clone(pipeline),
-        design.X_train,
-        design.y_train,
-        cv=splits,
-        scoring=_SCORING,
-        error_score="raise",
-        n_jobs=n_jobs,
-    )
+    cv_scores, oof = _cross_validate(pipeline, design.X_train, design.y_train, splits)
     cv_seconds = time.perf_counter() - start
-    cv_scores = {
-        "r2": scores["test_r2"],
-        "rmse": -scores["test_rmse"],
-        "mae": -scores["test_mae"],
-    }
     start = time.perf_counter()
     pipeline.fit(design.X_train, design.y_train)
     fit_seconds = time.perf_counter() - start
@@ -258,8 +251,41 @@ def evaluate_model(
     test = regression_metrics(design.y_test, predicted)
     intervals = bootstrap_intervals(design.y_test, predicted, seed=seed)
     return ModelResult(
-        name, pipeline, cv_scores, test, fit_seconds, cv_seconds, tuning_seconds, chosen, intervals
+        name, pipeline, cv_scores, test, fit_seconds, cv_seconds, tuning_seconds, chosen, intervals,
+        oof_predictions=oof, oof_folds=(cv_folds, seed),
     )
+
+
+def _cross_validate(
+    pipeline: Pipeline, X: pd.DataFrame, y: pd.Series, splits: list[tuple[np.ndarray, np.ndarray]]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """R², RMSE and MAE of a fresh clone of ``pipeline`` on each fold, and the out-of-fold predictions.
+
+    The scores are those of scikit-learn's ``cross_validate`` with the ``r2``,
+    ``neg_root_mean_squared_error`` and ``neg_mean_absolute_error`` scorers (signs turned back);
+    each fold model is dropped after it has predicted its held-out rows.
+    """
+    scores: dict[str, list[float]] = {"r2": [], "rmse": [], "mae": []}
+    oof = np.full(len(y), np.nan)
+    for train_rows, test_rows in splits:
+        model = clone(pipeline).fit(X.iloc[train_rows], y.iloc[train_rows])
+        predicted = model.predict(X.iloc[test_rows])
+        observed = y.iloc[test_rows].to_numpy()
+        oof[test_rows] = predicted
+        scores["r2"].append(r2_score(observed, predicted))
+        scores["rmse"].append(root_mean_squared_error(observed, predicted))
+        scores["mae"].append(mean_absolute_error(observed, predicted))
+    return {metric: np.asarray(values, dtype=float) for metric, values in scores.items()}, oof
+
+
+@dataclass(frozen=True)
+class Board:
+    """One leaderboard to compute: its label, design, models and tuning level."""
+
+    label: str
+    design: Design
+    models: tuple[str, ...]
+    tuning: str = "none"
 
 
 def compare_models(
@@ -280,37 +306,59 @@ def compare_models(
     results do not depend on ``n_jobs``. Convergence warnings of the iterative models (Lasso,
     MLP) are silenced: their CV scores show whether they converged well enough.
     """
-    names = resolve_models(models)
-    if not design.features:
-        raise ParamsError(f"the {label!r} feature set is empty: there is nothing to compare models on.")
-    splits = _fold_splits(design, cv_folds, seed)
-    fold_sizes = (
-        float(np.mean([len(train) for train, _ in splits])),
-        float(np.mean([len(test) for _, test in splits])),
-    )
+    board = Board(label, design, resolve_models(models), tuning)
+    return compare_boards([board], cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)[label]
+
+
+def compare_boards(
+    boards: list[Board], *, cv_folds: int = 5, seed: int = 42, n_jobs: int = 1
+) -> dict[str, ModelComparison]:
+    """:func:`compare_models` for several leaderboards at once, all their models in one pool of workers.
+
+    One pool keeps both workers busy to the end: the slowest models of every board start first
+    (:func:`~degtools.models.expected_cost`), and the cheap ones fill the gaps.
+    Each board's results are those :func:`compare_models` gives for it alone.
+    """
+    plans = {}
+    for board in boards:
+        if not board.design.features:
+            raise ParamsError(
+                f"the {board.label!r} feature set is empty: there is nothing to compare models on."
+            )
+        plans[board.label] = _fold_splits(board.design, cv_folds, seed)
     cap = job_cap()
     if cap is not None:
         n_jobs = min(n_jobs, cap)
-    # In parallel the slowest models start first (fewer idle workers at the end); results keep `names`' order.
-    order = slowest_first(names) if n_jobs > 1 else list(names)
-    jobs = (
-        delayed(_evaluate_quietly)(name, design, cv_folds=cv_folds, seed=seed, tuning=tuning, splits=splits)
-        for name in order
-    )
+    tasks = [(board, name) for board in boards for name in board.models]
     if n_jobs > 1:
-        finished = dict(zip(order, Parallel(n_jobs=n_jobs, backend="loky")(jobs), strict=True))
+        # The slowest models start first (fewer idle workers at the end); results keep each board's order.
+        tasks.sort(key=lambda task: -expected_cost(task[1], tuned=task[0].tuning != "none"))
+    jobs = [
+        delayed(_evaluate_quietly)(name, board.design, cv_folds=cv_folds, seed=seed, tuning=board.tuning,
+                                   splits=plans[board.label])
+        for board, name in tasks
+    ]
+    if n_jobs > 1:
+        outcomes = Parallel(n_jobs=n_jobs, backend="loky")(jobs)
     else:
-        finished = {name: function(*args, **kwargs) for name, (function, args, kwargs) in zip(order, jobs)}
-    results = [finished[name] for name in names]
-    return ModelComparison(
-        results,
-        cv_folds=cv_folds,
-        seed=seed,
-        label=label,
-        features=[design.feature_labels[feature] for feature in design.features],
-        tuning=tuning,
-        fold_sizes=fold_sizes,
-    )
+        outcomes = [function(*args, **kwargs) for function, args, kwargs in jobs]
+    finished = {(board.label, name): result for (board, name), result in zip(tasks, outcomes, strict=True)}
+    comparisons = {}
+    for board in boards:
+        splits = plans[board.label]
+        comparisons[board.label] = ModelComparison(
+            [finished[board.label, name] for name in board.models],
+            cv_folds=cv_folds,
+            seed=seed,
+            label=board.label,
+            features=[board.design.feature_labels[feature] for feature in board.design.features],
+            tuning=board.tuning,
+            fold_sizes=(
+                float(np.mean([len(train) for train, _ in splits])),
+                float(np.mean([len(test) for _, test in splits])),
+            ),
+        )
+    return comparisons
 
 
 def _evaluate_quietly(name: str, design: Design, **options) -> ModelResult:

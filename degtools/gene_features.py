@@ -32,6 +32,18 @@ BUNDLED_GENE_FEATURES = {
     "biotype": "hbc_human_gene_biotype_ens98.csv.gz",
 }
 
+#: of a bundled file read by its short name, the columns used as features (the others are arithmetic of
+#: these or bookkeeping: extra columns that tell a model nothing new and multiply its cost), and why.
+BUNDLED_COLUMNS = {
+    "sophie": (
+        ("Adj P-value (Real)", "log2FoldChange (Real)", "Median adj p-value (simulated)",
+         "Percent DE (simulated)", "Mean abs(log2FoldChange) (simulated)", "Std deviation (simulated)"),
+        "SOPHIE computes them from the columns used (ranks, a percentile, |log2FoldChange|, and a Z score "
+        "that is exactly (|log2FoldChange (Real)| - simulated mean) / simulated sd) or counts its "
+        "simulations (number of experiments)",
+    ),
+}
+
 #: attribution the bundled files' licences ask for, keyed by file name.
 ATTRIBUTIONS = {
     BUNDLED_GENE_FEATURES["sophie"]: (
@@ -250,6 +262,12 @@ def read_gene_features(path: str | Path, *, name: str = "", sheet: str = "") -> 
     if constant:
         frame = frame.drop(columns=constant)
         notes.append(f"empty or constant columns dropped: {', '.join(constant)}")
+    if text_path in BUNDLED_COLUMNS:
+        used, reason = BUNDLED_COLUMNS[text_path]
+        left_out = [column for column in frame.columns if column not in used]
+        frame = frame[[column for column in frame.columns if column in used]]
+        notes.append(f"bundled {text_path}: {len(left_out)} columns not used ({', '.join(left_out)}): {reason}; "
+                     f"give the file itself (degtools/data/{path.name}) as gene_features to use every column")
     if frame.empty or not len(frame.columns):
         raise InputError(
             f"gene features file {path.name} has no numeric column besides its keys ({', '.join(keys)}); "
@@ -267,8 +285,10 @@ def read_gene_features(path: str | Path, *, name: str = "", sheet: str = "") -> 
 def normalise_ids(values: pd.Series, *, ignore_case: bool) -> pd.Series:
     """Keys ready to compare: stripped; Ensembl version suffix and an integer's ``.0`` dropped; upper case."""
     text = values.astype("string").str.strip()
-    text = text.str.replace(_ENSEMBL_VERSION, r"\1", regex=True)
-    text = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    dotted = text.str.contains(".", regex=False, na=False)  # both suffixes have a dot: most keys skip the regexes
+    if dotted.any():
+        text = text.mask(dotted, text[dotted].str.replace(_ENSEMBL_VERSION, r"\1", regex=True)
+                         .str.replace(r"^(\d+)\.0+$", r"\1", regex=True))
     text = text.where(text.ne("") & ~text.isin(NA_TOKENS))
     return text.str.upper() if ignore_case else text
 
@@ -343,13 +363,21 @@ def join_gene_features(table: DETable, features: GeneFeatureTable) -> FeatureJoi
     """
     attempts = []
     best = None
+    normalised: dict[tuple[str, str, bool], pd.Series] = {}
+    lookups: dict[tuple[str, bool], tuple[pd.Series, pd.Series]] = {}
     for table_column, table_kind, table_values in _table_keys(table):
         for feature_column, feature_kind in features.keys.items():
             ignore_case = "symbol" not in (table_kind, feature_kind)
-            own = normalise_ids(table_values, ignore_case=ignore_case)
-            theirs = normalise_ids(features.key_values[feature_column], ignore_case=ignore_case)
-            lookup = pd.Series(range(len(theirs)), index=theirs.to_numpy())
-            lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated(keep="first")]
+            if (table_kind, table_column, ignore_case) not in normalised:
+                normalised[table_kind, table_column, ignore_case] = normalise_ids(table_values,
+                                                                                  ignore_case=ignore_case)
+            own = normalised[table_kind, table_column, ignore_case]
+            if (feature_column, ignore_case) not in lookups:
+                theirs = normalise_ids(features.key_values[feature_column], ignore_case=ignore_case)
+                lookup = pd.Series(range(len(theirs)), index=theirs.to_numpy())
+                lookups[feature_column, ignore_case] = (
+                    theirs, lookup[lookup.index.notna() & ~lookup.index.duplicated(keep="first")])
+            theirs, lookup = lookups[feature_column, ignore_case]
             positions = own.map(lookup)
             matched = int(positions.notna().sum())
             attempts.append({"table_column": table_column, "feature_column": feature_column,

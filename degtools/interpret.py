@@ -6,25 +6,35 @@ import re
 
 import numpy as np
 import pandas as pd
+from joblib import parallel_config
 from sklearn.inspection import permutation_importance
+from threadpoolctl import threadpool_limits
 
 from degtools.compare import ModelComparison, ModelResult, predictions
 from degtools.io import DETable
 from degtools.io.genes import split_symbols
 from degtools.leakage import TEST_COLUMNS
 from degtools.prepare import Design
+from degtools.resources import job_cap
 
 #: models whose fitted estimator exposes impurity-based importances worth showing.
 TREE_ENSEMBLES = ("RandomForestRegressor", "GradientBoostingRegressor", "HistGradientBoostingRegressor")
 
 
 def permutation_importances(
-    result: ModelResult, design: Design, *, n_repeats: int = 10, seed: int = 42
+    result: ModelResult, design: Design, *, n_repeats: int = 10, seed: int = 42, n_jobs: int = 2
 ) -> pd.DataFrame:
-    """Drop in test R² when each feature is shuffled (mean and sd over repeats), largest first."""
-    outcome = permutation_importance(
-        result.pipeline, design.X_test, design.y_test, scoring="r2", n_repeats=n_repeats, random_state=seed
-    )
+    """Drop in test R² when each feature is shuffled (mean and sd over repeats), largest first.
+
+    The features are shuffled in ``n_jobs`` threads (the models' predictions release the GIL); every
+    feature's shuffles come from one seed drawn up front, so the numbers do not depend on ``n_jobs``.
+    """
+    cap = job_cap()
+    with parallel_config(backend="threading"), threadpool_limits(limits=1):
+        outcome = permutation_importance(
+            result.pipeline, design.X_test, design.y_test, scoring="r2", n_repeats=n_repeats, random_state=seed,
+            n_jobs=max(1, min(n_jobs, cap or n_jobs, len(design.features))),
+        )
     frame = pd.DataFrame(
         {
             "feature": [design.feature_labels[feature] for feature in design.features],

@@ -10,25 +10,26 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from degtools.compare import ModelComparison, compare_models
+from degtools.compare import Board, ModelComparison, compare_boards, compare_models
 from degtools.errors import ParamsError
 from degtools.guard import guard_independent
 from degtools.leakage import LeakageReport
-from degtools.models import DEFAULT_MODELS, RELATIVE_COST, resolve_models
+from degtools.models import DEFAULT_MODELS, resolve_models
 from degtools.prepare import Design
 
 #: the all-features board beside an honest main board is a contrast (what the leaking columns give away),
-#: not the answer: it runs the requested models whose relative cost (``models.RELATIVE_COST``) is at most
-#: this -- linear models, a tree, nearest neighbours and histogram gradient boosting, enough to show the
-#: arithmetic -- at default settings; the slow ensembles, SVR and the MLP are spent on the main board.
-CONTRAST_MAX_COST = 51
+#: not the answer: it runs the requested models among these -- the linear models, one tree and histogram
+#: gradient boosting, enough to show linear and monotone arithmetic -- at default settings; the slow
+#: ensembles, SVR, the MLP and nearest neighbours (whose predictions slow down with every column) are spent
+#: on the main board.
+CONTRAST_MODELS = ("DummyRegressor", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "DecisionTreeRegressor",
+                   "HistGradientBoostingRegressor")
 
 
 def contrast_models(models: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
-    """The models of the all-features contrast board: the requested ones up to :data:`CONTRAST_MAX_COST`."""
+    """The models of the all-features contrast board: the requested ones among :data:`CONTRAST_MODELS`."""
     names = resolve_models(models)
-    cheap = tuple(name for name in names
-                  if RELATIVE_COST.get(name, CONTRAST_MAX_COST + 1) <= CONTRAST_MAX_COST)
+    cheap = tuple(name for name in names if name in CONTRAST_MODELS)
     return cheap if any(name != "DummyRegressor" for name in cheap) else names
 
 
@@ -80,17 +81,18 @@ def compare_feature_sets(
     ``independent`` (default): a main leaderboard on the features the leakage audit calls
     independent, and beside it one on all features, so the reader sees what R² the leakage buys;
     ``tuning`` applies to the main leaderboard, the all-features one keeps default settings and runs
-    only the faster models (:func:`contrast_models`).
+    only the models of :data:`CONTRAST_MODELS` (:func:`contrast_models`).
     When no feature is independent, the independent leaderboard is empty (``None``) and the
     all-features one becomes the main one, with a note. ``all``: one leaderboard on all features.
     A list of canonical names: a ``selected`` leaderboard plus ``all``.
     """
-    options = dict(models=models, cv_folds=cv_folds, seed=seed, tuning=tuning, n_jobs=n_jobs)
+    names = resolve_models(models)
+    run = dict(cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
     boards: dict[str, ModelComparison | None] = {}
     designs: dict[str, Design] = {"all": design}
     notes: list[str] = []
     if features == "all":
-        boards["all"] = compare_models(design, label="all", **options)
+        boards["all"] = compare_models(design, label="all", models=names, tuning=tuning, **run)
         return Leaderboards(boards, designs, "all", notes + _baseline_notes(boards["all"], design))
     if features == "independent":
         key, chosen = "independent", [f for f in design.features if f in audit.independent]
@@ -107,30 +109,31 @@ def compare_feature_sets(
             notes.append(
                 f"Selected features the audit flags as leaking (fully or partly): {', '.join(leaking)}."
             )
-    if chosen:
-        designs[key] = design.with_features(chosen)
-        boards[key] = compare_models(designs[key], label=key, **options)
-        main = key
-    else:
+    if not chosen:
         boards[key] = None
-        main = "all"
         notes.append(
             "No feature is left after removing the leaking ones, so there is no independent leaderboard: "
             "the only honest prediction is the training mean (the dummy baseline, R² ≈ 0). The all-features "
             "leaderboard below, and the best model and feature contributions after it, show arithmetic, "
             "not biology."
         )
-    if design.features == chosen:
-        boards["all"] = boards[key]
-    elif main == "all":
-        boards["all"] = compare_models(design, label="all", **options)
+        boards["all"] = compare_models(design, label="all", models=names, tuning=tuning, **run)
+        main = "all"
+    elif design.features == chosen:
+        designs[key] = design.with_features(chosen)
+        boards[key] = boards["all"] = compare_models(designs[key], label=key, models=names, tuning=tuning, **run)
+        main = key
     else:
         # The all-features board is the contrast (what the leaking columns give away), not the answer: its
-        # models keep their default settings, and the tuning budget goes to the main board.
-        contrast = contrast_models(models)
-        boards["all"] = compare_models(design, label="all",
-                                       **{**options, "tuning": "none", "models": contrast})
-        skipped = [name for name in resolve_models(models) if name not in contrast]
+        # models keep their default settings, and the tuning budget goes to the main board. Both boards'
+        # models share one pool of workers.
+        designs[key] = design.with_features(chosen)
+        contrast = contrast_models(names)
+        computed = compare_boards(
+            [Board(key, designs[key], names, tuning), Board("all", design, contrast, "none")], **run)
+        boards[key], boards["all"] = computed[key], computed["all"]
+        main = key
+        skipped = [name for name in names if name not in contrast]
         if skipped:
             faster = ", ".join(name for name in contrast if name != "DummyRegressor")
             notes.append(

@@ -53,13 +53,19 @@ class SurprisingGenes:
 def out_of_sample_predictions(result: ModelResult, design: Design, *, cv_folds: int, seed: int) -> pd.DataFrame:
     """``observed``, ``predicted``, ``residual`` and ``in_test`` for every gene, each prediction out-of-sample.
 
-    Training genes: :func:`~sklearn.model_selection.cross_val_predict` on the same folds (and gene
-    groups) as the leaderboard; test genes: the model fitted on the whole training part.
+    Training genes: the leaderboard's fold models (kept by :func:`~degtools.compare.compare_models` for
+    the best model), or :func:`~sklearn.model_selection.cross_val_predict` on the same folds (and gene
+    groups) when they were not kept; test genes: the model fitted on the whole training part.
     """
-    splits = list(design.cv_splitter(cv_folds, seed).split(design.X_train, design.y_train, design.groups_train))
-    with threadpool_limits(limits=1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        train = cross_val_predict(clone(result.pipeline), design.X_train, design.y_train, cv=splits)
+    kept = result.oof_predictions
+    if kept is not None and result.oof_folds == (cv_folds, seed) and len(kept) == len(design.X_train):
+        train = kept  # the leaderboard's own fold models predicted these already
+    else:
+        splits = list(design.cv_splitter(cv_folds, seed).split(design.X_train, design.y_train,
+                                                               design.groups_train))
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            train = cross_val_predict(clone(result.pipeline), design.X_train, design.y_train, cv=splits)
     test = result.pipeline.predict(design.X_test)
     frame = pd.DataFrame({
         "observed": np.concatenate([design.y_train.to_numpy(), design.y_test.to_numpy()]),

@@ -61,3 +61,32 @@ def test_nearest_neighbours_never_ask_for_more_neighbours_than_a_fold_has(synthe
     assert 15 > folds_train_rows  # the registry's default would ask for more neighbours than that
     assert comparison["KNeighborsRegressor"].pipeline.named_steps["model"].n_neighbors <= folds_train_rows
     assert all(np.isfinite(comparison["KNeighborsRegressor"].cv_scores["r2"]))
+
+
+def test_fold_scores_equal_scikit_learns_cross_validate_on_the_same_folds(synthetic_design):
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_validate
+
+    comparison = compare_models(synthetic_design, models=FEW, seed=4)
+    splits = list(synthetic_design.cv_splitter(5, 4).split(
+        synthetic_design.X_train, synthetic_design.y_train, synthetic_design.groups_train))
+    for result in comparison.results:
+        scores = cross_validate(clone(result.pipeline), synthetic_design.X_train, synthetic_design.y_train,
+                                cv=splits, scoring={"r2": "r2", "rmse": "neg_root_mean_squared_error",
+                                                    "mae": "neg_mean_absolute_error"})
+        np.testing.assert_allclose(result.cv_scores["r2"], scores["test_r2"], rtol=1e-12)
+        np.testing.assert_allclose(result.cv_scores["rmse"], -scores["test_rmse"], rtol=1e-12)
+        np.testing.assert_allclose(result.cv_scores["mae"], -scores["test_mae"], rtol=1e-12)
+
+
+def test_boards_in_one_pool_give_what_each_board_gives_alone(synthetic_design):
+    from degtools.compare import Board, compare_boards
+
+    narrow = synthetic_design.with_features(synthetic_design.features[:1])
+    together = compare_boards([Board("one", narrow, FEW, "fast"), Board("all", synthetic_design, FEW[:2])],
+                              seed=2, n_jobs=2)
+    alone = compare_models(narrow, models=FEW, tuning="fast", seed=2, label="one")
+    pd.testing.assert_frame_equal(together["one"].metric_table(), alone.metric_table())
+    pd.testing.assert_frame_equal(together["all"].metric_table(),
+                                  compare_models(synthetic_design, models=FEW[:2], seed=2).metric_table())
+    assert together["one"].features == alone.features and together["all"].label == "all"

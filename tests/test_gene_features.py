@@ -11,6 +11,7 @@ import pytest
 
 from degtools.errors import InputError
 from degtools.gene_features import (
+    BUNDLED_COLUMNS,
     BUNDLED_GENE_FEATURES,
     CATEGORY_TOP_LEVELS,
     bundled_gene_features_path,
@@ -33,10 +34,18 @@ def test_sophie_file_reads_despite_empty_first_header_and_short_rows(sophie):
     assert sophie.name == "sophie"
     assert sophie.keys == {"(row names)": "symbol", "Gene ID": "symbol"}
     assert len(sophie.values) == 17_755
-    assert len(sophie.values.columns) == 12
+    # by its short name: the six columns SOPHIE does not compute from the others, with a note on the rest
+    assert list(sophie.values.columns) == list(BUNDLED_COLUMNS["sophie"][0])
+    assert any("6 columns not used" in note and "Z score" in note for note in sophie.notes)
+    everything = read_gene_features(bundled_gene_features_path("sophie"))
+    assert len(everything.values.columns) == 12
+    # the Z score left out is exactly (|log2FoldChange (Real)| - simulated mean) / simulated sd
+    z = ((everything.values["abs(log2FoldChange) (Real)"] - everything.values["Mean abs(log2FoldChange) (simulated)"])
+         / everything.values["Std deviation (simulated)"])
+    np.testing.assert_allclose(z, everything.values["Z score"], rtol=1e-9)
     # 186 rows have 13 fields: the four real statistics empty and the last field (Z score) missing
     assert sophie.values["log2FoldChange (Real)"].isna().sum() == 186
-    assert sophie.values["Z score"].isna().sum() == 186
+    assert everything.values["Z score"].isna().sum() == 186
     assert sophie.values["Percent DE (simulated)"].notna().all()
     assert "BSD 3-Clause" in sophie.attribution
 
@@ -192,3 +201,14 @@ def test_damaged_files_are_input_errors(tmp_path: Path):
     pd.DataFrame({"symbol": ["TP53"], "x": [1.0]}).to_excel(tmp_path / "one.xlsx", index=False)
     with pytest.raises(InputError, match="could not be opened"):
         read_gene_features(tmp_path / "one.xlsx", sheet="missing")
+
+
+def test_normalised_keys_drop_version_suffixes_and_integer_zeros_only():
+    from degtools.gene_features import normalise_ids
+
+    values = pd.Series(["ENSG00000141510.17", "ensg00000141510", "7157.0", "7157", "TP53", "HLA-A.1", None, " NA "])
+    assert normalise_ids(values, ignore_case=True).tolist()[:6] == [
+        "ENSG00000141510", "ENSG00000141510", "7157", "7157", "TP53", "HLA-A.1"]
+    kept = normalise_ids(values, ignore_case=False)
+    assert kept.tolist()[:6] == ["ENSG00000141510", "ensg00000141510", "7157", "7157", "TP53", "HLA-A.1"]
+    assert kept.iloc[6:].isna().all()

@@ -114,3 +114,20 @@ def test_the_section_shows_both_lists_with_their_reasons_as_text(study, monkeypa
     reason = found.study_specific["reason"].iloc[1]
     assert reason in text or html.escape(reason) in text
     assert "PLANTED_SET" in text  # the over-representation table
+
+
+def test_kept_out_of_fold_predictions_equal_a_fresh_cross_val_predict(study):
+    table, design, comparison, _ = study
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_predict
+
+    best = comparison.best
+    assert best.oof_predictions is not None and best.oof_folds == (5, 0)
+    splits = list(design.cv_splitter(5, 0).split(design.X_train, design.y_train, design.groups_train))
+    fresh = cross_val_predict(clone(best.pipeline), design.X_train, design.y_train, cv=splits)
+    np.testing.assert_allclose(best.oof_predictions, fresh, rtol=1e-12)
+    # other folds than the leaderboard's: computed afresh, not taken from the kept predictions
+    other = out_of_sample_predictions(best, design, cv_folds=3, seed=1)
+    assert not np.allclose(other.loc[~other["in_test"], "predicted"], best.oof_predictions)
+    # only the best model keeps them
+    assert all(r.oof_predictions is None for r in comparison.results if r.name != best.name)
