@@ -34,7 +34,6 @@ from degtools.stats import (
 from degtools.tuning import cap_neighbours, tune_pipeline
 
 
-
 @dataclass
 class ModelResult:
     """One model's cross-validation scores (per fold), test metrics and timings."""

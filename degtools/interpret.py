@@ -22,7 +22,7 @@ TREE_ENSEMBLES = ("RandomForestRegressor", "GradientBoostingRegressor", "HistGra
 
 
 def permutation_importances(
-    result: ModelResult, design: Design, *, n_repeats: int = 10, seed: int = 42, n_jobs: int = 2
+    result: ModelResult, design: Design, *, n_repeats: int = 5, seed: int = 42, n_jobs: int = 2
 ) -> pd.DataFrame:
     """Drop in test R² when each feature is shuffled (mean and sd over repeats), largest first.
 

@@ -282,3 +282,19 @@ def test_report_with_id_map_reads_the_biology_of_an_ensembl_only_table(tmp_path)
     assert f"{enrichment['matched_genes']:,} of" in page and "matched any Hallmark gene" in page
     assert "Preranked GSEA" in page and "CC BY 4.0" in page
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+
+
+def test_permutation_importances_match_scikit_learn_and_do_not_depend_on_threads(fitted):
+    from sklearn.inspection import permutation_importance
+
+    _, design, best = fitted
+    threaded = interpret.permutation_importances(best, design, n_repeats=4, seed=7, n_jobs=2)
+    serial = interpret.permutation_importances(best, design, n_repeats=4, seed=7, n_jobs=1)
+    pd.testing.assert_frame_equal(threaded, serial)
+    reference = permutation_importance(best.pipeline, design.X_test, design.y_test, scoring="r2", n_repeats=4,
+                                       random_state=7)
+    expected = dict(zip([design.feature_labels[f] for f in design.features], reference.importances_mean,
+                        strict=True))
+    for feature, importance in zip(threaded["feature"], threaded["importance"], strict=True):
+        assert importance == pytest.approx(expected[feature], rel=1e-12, abs=1e-15)
+    assert list(threaded["importance"]) == sorted(threaded["importance"], reverse=True)
