@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from degtools.errors import ParamsError
-from degtools.models import DEFAULT_MODELS, expected_cost, resolve_models
+from degtools.models import DEFAULT_MODELS, cap_rows_per_tree, expected_cost, resolve_models
 from degtools.prepare import Design
 from degtools.resources import job_cap
 from degtools.stats import (
@@ -240,6 +240,7 @@ def evaluate_model(
         splits = _fold_splits(design, cv_folds, seed)
     pipeline, chosen, tuning_seconds = tune_pipeline(name, design, tuning=tuning, seed=seed, n_jobs=n_jobs)
     cap_neighbours(pipeline, min(len(train) for train, _ in splits))
+    cap_rows_per_tree(pipeline, len(design.X_train))
     start = time.perf_counter()
     cv_scores, oof = _cross_validate(pipeline, design.X_train, design.y_train, splits)
     cv_seconds = time.perf_counter() - start
@@ -271,6 +272,7 @@ def _cross_validate(
         predicted = model.predict(X.iloc[test_rows])
         observed = y.iloc[test_rows].to_numpy()
         oof[test_rows] = predicted
+        del model  # one fold model at a time: a forest on a large table is hundreds of MB
         scores["r2"].append(r2_score(observed, predicted))
         scores["rmse"].append(root_mean_squared_error(observed, predicted))
         scores["mae"].append(mean_absolute_error(observed, predicted))

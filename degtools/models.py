@@ -31,6 +31,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from degtools.errors import ParamsError
 
+#: a random-forest tree is grown on a random fifth of the training rows, but on no more than this many: on
+#: a 1,000,000-row table a fifth would make each forest hundreds of MB (memory grows with the rows per tree).
+FOREST_MAX_ROWS_PER_TREE = 10_000
+
 #: SVR's fit time grows about as n^1.8: above this many training rows it is fitted on a
 #: seeded random subsample of this size (see the report's methods and bench/).
 SVR_MAX_ROWS = 4000
@@ -164,7 +168,7 @@ _SPECS = (
         lambda seed: RandomForestRegressor(
             n_estimators=100, min_samples_leaf=3, max_samples=0.2, random_state=seed, n_jobs=1
         ),
-        "100 trees, each on a random fifth of the training genes, averaged",
+        f"100 trees, each on a random fifth of the training genes (at most {FOREST_MAX_ROWS_PER_TREE:,}), averaged",
         {"min_samples_leaf": stats.randint(1, 30), "max_features": [1.0, 0.7, 0.5]},
     ),
     ModelSpec(
@@ -287,6 +291,15 @@ def resolve_models(choice: str | list[str] | tuple[str, ...]) -> tuple[str, ...]
 def search_space(name: str) -> dict[str, Any]:
     """The registry's search space of ``name``, keyed as Pipeline parameters (``model__...``)."""
     return {f"model__{key}": value for key, value in REGISTRY[name].space.items()}
+
+
+def cap_rows_per_tree(pipeline: Pipeline, rows: int) -> None:
+    """On large tables, grow each random-forest tree on at most :data:`FOREST_MAX_ROWS_PER_TREE` rows."""
+    model = pipeline.named_steps["model"]
+    share = getattr(model, "max_samples", None)
+    too_many = isinstance(share, float) and share * rows > FOREST_MAX_ROWS_PER_TREE
+    if isinstance(model, RandomForestRegressor) and too_many:
+        pipeline.set_params(model__max_samples=FOREST_MAX_ROWS_PER_TREE)
 
 
 def build_pipeline(name: str, *, seed: int) -> Pipeline:

@@ -133,3 +133,26 @@ def test_subsampled_regressor_defaults_to_svr():
     X, y = np.arange(40.0).reshape(20, 2), np.arange(20.0)
     model = SubsampledRegressor(max_rows=10, random_state=0).fit(X, y)
     assert isinstance(model.estimator_, SVR) and model.n_rows_fitted_ == 10 and model.n_features_in_ == 2
+
+
+def test_forest_trees_grow_on_at_most_the_capped_rows_on_large_tables():
+    from sklearn.ensemble import RandomForestRegressor
+
+    from degtools.models import FOREST_MAX_ROWS_PER_TREE, build_pipeline, cap_rows_per_tree
+
+    small = build_pipeline("RandomForestRegressor", seed=0)
+    cap_rows_per_tree(small, 40_000)  # a fifth of 40,000 rows is 8,000: unchanged
+    assert small.named_steps["model"].max_samples == 0.2
+    large = build_pipeline("RandomForestRegressor", seed=0)
+    cap_rows_per_tree(large, 800_000)
+    assert large.named_steps["model"].max_samples == FOREST_MAX_ROWS_PER_TREE == 10_000
+    # scikit-learn draws that many rows for every tree: leaves of single rows count them
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60_000, 2)), rng.normal(size=60_000)
+    forest = RandomForestRegressor(n_estimators=2, max_samples=FOREST_MAX_ROWS_PER_TREE, min_samples_leaf=1,
+                                   random_state=0).fit(X, y)
+    assert all(tree.tree_.n_node_samples[0] <= FOREST_MAX_ROWS_PER_TREE for tree in forest.estimators_)
+    other = build_pipeline("GradientBoostingRegressor", seed=0)
+    cap_rows_per_tree(other, 800_000)
+    assert other.named_steps["model"].get_params() == build_pipeline(
+        "GradientBoostingRegressor", seed=0).named_steps["model"].get_params()
