@@ -334,8 +334,11 @@ def compare_boards(
     if n_jobs > 1:
         # The slowest models start first (fewer idle workers at the end); results keep each board's order.
         tasks.sort(key=lambda task: -expected_cost(task[1], tuned=task[0].tuning != "none"))
+    # Workers get the numbers without the gene names (one copy of the names per task would be the largest
+    # part of each task on a large table); the folds were drawn from the names above.
+    light = {board.label: board.design.for_workers() if n_jobs > 1 else board.design for board in boards}
     jobs = [
-        delayed(_evaluate_quietly)(name, board.design, cv_folds=cv_folds, seed=seed, tuning=board.tuning,
+        delayed(_evaluate_quietly)(name, light[board.label], cv_folds=cv_folds, seed=seed, tuning=board.tuning,
                                    splits=plans[board.label])
         for board, name in tasks
     ]

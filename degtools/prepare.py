@@ -76,6 +76,24 @@ class Design:
             missing_features={f: n for f, n in self.missing_features.items() if f in kept},
         )
 
+    def for_workers(self) -> Design:
+        """The same numbers without the gene names: what a model worker needs, light to send.
+
+        Row labels become positions (the gene groups are integer codes already, see
+        :func:`prepare_design`); the original design keeps the gene IDs for everything shown.
+        """
+        groups = self.groups_train
+        if groups is not None:
+            groups = groups.set_axis(pd.RangeIndex(len(groups)), axis=0)
+        return replace(
+            self,
+            X_train=self.X_train.set_axis(pd.RangeIndex(len(self.X_train)), axis=0),
+            X_test=self.X_test.set_axis(pd.RangeIndex(len(self.X_test)), axis=0),
+            y_train=self.y_train.set_axis(pd.RangeIndex(len(self.y_train)), axis=0),
+            y_test=self.y_test.set_axis(pd.RangeIndex(len(self.y_test)), axis=0),
+            groups_train=groups,
+        )
+
     @property
     def summary(self) -> pd.DataFrame:
         """Counts shown in the report's preparation section."""

@@ -13,8 +13,11 @@ from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 INDISTINGUISHABLE_P = 0.05
 #: bootstrap resamples of the test set.
 BOOTSTRAP_RESAMPLES = 1000
-#: resamples drawn at once (bounds the memory of one draw to this many copies of the test set).
+#: resamples drawn at once (bounds the memory of one draw to this many copies of the test set) ...
 _BOOTSTRAP_CHUNK = 200
+#: ... and at most this many resampled values at once: ~32 MB per array, however large the test set
+#: (200 copies of a 200,000-gene test set would be 320 MB per array, five arrays at a time).
+_BOOTSTRAP_CELLS = 4_000_000
 
 
 def regression_metrics(y_true, y_pred) -> dict[str, float]:
@@ -37,8 +40,9 @@ def bootstrap_intervals(
     rng = np.random.default_rng(seed)
     n = len(y_true)
     r2, rmse, mae = [], [], []
-    for start in range(0, resamples, _BOOTSTRAP_CHUNK):
-        rows = rng.integers(0, n, size=(min(_BOOTSTRAP_CHUNK, resamples - start), n))
+    chunk = max(1, min(_BOOTSTRAP_CHUNK, _BOOTSTRAP_CELLS // max(n, 1)))
+    for start in range(0, resamples, chunk):
+        rows = rng.integers(0, n, size=(min(chunk, resamples - start), n))
         observed, error = y_true[rows], y_true[rows] - y_pred[rows]
         sse = np.sum(error**2, axis=1)
         sst = np.sum((observed - observed.mean(axis=1, keepdims=True)) ** 2, axis=1)

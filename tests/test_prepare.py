@@ -190,3 +190,20 @@ def test_design_rows_are_the_sampled_rows_and_the_audit_runs_on_them(demo_slice)
     assert len(table.data) == rows > len(subset.data)  # the table itself is untouched
     audit = audit_leakage(subset, target=sampled.target, features=sampled.features, seed=3)
     assert {feature.feature for feature in audit.features} == set(sampled.features)
+
+
+def test_workers_get_the_same_numbers_without_the_gene_names(demo_slice):
+    from degtools.compare import compare_models
+
+    design = prepare_design(read_de_table(demo_slice), target="logFC", seed=3)
+    light = design.for_workers()
+    assert isinstance(light.X_train.index, pd.RangeIndex) and isinstance(light.y_test.index, pd.RangeIndex)
+    np.testing.assert_array_equal(light.X_train.to_numpy(), design.X_train.to_numpy())
+    np.testing.assert_array_equal(light.groups_train.to_numpy(), design.groups_train.to_numpy())
+    assert design.X_train.index[0].endswith("_at")  # the original keeps its gene IDs
+    # with gene groups, tuned: the worker processes (light designs) give the serial numbers exactly
+    models = ("DummyRegressor", "Ridge", "DecisionTreeRegressor")
+    serial = compare_models(design, models=models, tuning="fast", seed=3)
+    parallel = compare_models(design, models=models, tuning="fast", seed=3, n_jobs=2)
+    pd.testing.assert_frame_equal(serial.metric_table(), parallel.metric_table())
+    assert [r.best_params for r in serial.results] == [r.best_params for r in parallel.results]

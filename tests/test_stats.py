@@ -39,3 +39,19 @@ def test_bootstrap_intervals_bracket_the_estimate_and_repeat():
     loop = [np.mean(np.abs(y[rows] - predicted[rows])) for rows in draws]
     small = bootstrap_intervals(y, predicted, seed=1, resamples=200)
     assert small["mae"] == pytest.approx(tuple(np.percentile(loop, [2.5, 97.5])))
+
+
+def test_bootstrap_memory_bound_draws_the_same_resamples(monkeypatch):
+    import degtools.stats as stats
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=3000)
+    predicted = y + rng.normal(size=3000)
+    whole = bootstrap_intervals(y, predicted, seed=3, resamples=500)
+    # at most two resamples at a time (what a 2,000,000-gene test set gets): the same draws, the same intervals
+    monkeypatch.setattr(stats, "_BOOTSTRAP_CELLS", 2 * 3000)
+    assert bootstrap_intervals(y, predicted, seed=3, resamples=500) == whole
+    # and an independent loop over the same resamples gives them too
+    draws = np.random.default_rng(3).integers(0, 3000, size=(500, 3000))
+    r2 = [1 - np.sum((y[r] - predicted[r]) ** 2) / np.sum((y[r] - y[r].mean()) ** 2) for r in draws]
+    assert whole["r2"] == pytest.approx(tuple(np.percentile(r2, [2.5, 97.5])), rel=1e-12)
