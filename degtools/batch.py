@@ -13,9 +13,7 @@ import multiprocessing
 import os
 import secrets
 import shutil
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -163,29 +161,28 @@ def _render_all(board: Board, todo: list[int], *, out_dir: Path, jobs: int | Non
         return
     board.rendering, board.workers = len(todo), workers
     pools = _Pools(board, task, (str(cache), secrets.token_hex(32)), stamps / CLAIMS_FOLDER, timeout)
-    previous = _stop_on_sigterm()
-    try:
-        broken, overdue = _render_in_pool(pools, todo, workers=workers, threads=threads)
-        while overdue and broken:
-            # a worker killed for its time limit takes the pool down with it: the others were not at fault
-            broken, overdue = _render_in_pool(pools, broken, workers=min(workers, len(broken)),
-                                              threads=threads)
-        # A worker that died on its own took down the pool and every report running in it: retry those
-        # one at a time, so that only a report that kills its worker again is counted as failed.
-        for index in broken:
-            lost, _ = _render_in_pool(pools, [index], workers=1, threads=cores)
-            if lost:
-                board.finish(index, Outcome(
-                    planned[index], "failed", 0.0, "its worker process died twice (out of memory?); try it "
-                    f"alone with degtools report -f {planned[index].params_file}"))
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the workers are stopped; say which reports were
-        for index in todo:
-            if index not in board.outcomes:
-                reason = "stopped while rendering" if planned[index].stem in pools.stopped else "not started"
-                board.finish(index, Outcome(planned[index], "stopped", 0.0, reason), quiet=True)
-    finally:
-        _restore_sigterm(previous)
-        shutil.rmtree(cache, ignore_errors=True)
+    with processes.sigterm_as_interrupt():  # SIGTERM: like Ctrl-C, the workers stop and the summary is printed
+        try:
+            broken, overdue = _render_in_pool(pools, todo, workers=workers, threads=threads)
+            while overdue and broken:
+                # a worker killed for its time limit takes the pool down with it: the others were not at fault
+                broken, overdue = _render_in_pool(pools, broken, workers=min(workers, len(broken)),
+                                                  threads=threads)
+            # A worker that died on its own took down the pool and every report running in it: retry those
+            # one at a time, so that only a report that kills its worker again is counted as failed.
+            for index in broken:
+                lost, _ = _render_in_pool(pools, [index], workers=1, threads=cores)
+                if lost:
+                    board.finish(index, Outcome(
+                        planned[index], "failed", 0.0, "its worker process died twice (out of memory?); try it "
+                        f"alone with degtools report -f {planned[index].params_file}"))
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the workers are stopped; say which reports were
+            for index in todo:
+                if index not in board.outcomes:
+                    reason = "stopped while rendering" if planned[index].stem in pools.stopped else "not started"
+                    board.finish(index, Outcome(planned[index], "stopped", 0.0, reason), quiet=True)
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
 
 
 def remove_leftovers(out_dir: Path) -> None:
@@ -194,22 +191,6 @@ def remove_leftovers(out_dir: Path) -> None:
     if stamps.is_dir():
         processes.remove_stale_work(out_dir, stamps / CLAIMS_FOLDER)
         processes.remove_orphaned_folders(stamps, CACHE_FOLDER)
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
-def _stop_on_sigterm():
-    """Treat SIGTERM (a scheduler's kill) as Ctrl-C while the batch runs; returns the previous handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _interrupt)
-
-
-def _restore_sigterm(previous) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _render_in_pool(pools: _Pools, indices: list[int], *, workers: int,

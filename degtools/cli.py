@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from degtools import processes
 from degtools.errors import DegtoolsError, ParamsError, ReportError, ReportInputError
 from degtools.params import load_params_file
 
@@ -90,8 +91,9 @@ def _report(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     progress = None if args.quiet else (lambda line: print(line, flush=True))
     try:
-        html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code,
-                                             progress=progress)
+        with processes.sigterm_as_interrupt():  # a kill still removes the work folder and stops the kernel
+            html_path, json_path = render_report(values, out_dir=args.out, with_code=args.with_code,
+                                                 progress=progress)
     except OSError as error:
         from degtools.output_folder import is_write_error, unwritable_folder_error
 
@@ -169,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"degtools: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        import logging
+
+        # the interrupted notebook client leaves a cell task behind; asyncio would print its traceback at exit
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        written = "; nothing was written, an earlier report is untouched" if args.command == "report" else ""
+        print(f"degtools: stopped (Ctrl-C or SIGTERM){written}", file=sys.stderr)
         return 130
     return 1
 

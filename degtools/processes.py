@@ -53,6 +53,27 @@ RUN_VARIABLE = "DEGTOOLS_REPORT_RUN"
 GUARD_WAIT_SECONDS = 10
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """Treat SIGTERM (a scheduler's or a user's kill) as Ctrl-C inside the block, so that cleanup runs.
+
+    Python's default SIGTERM ends the process at once, without ``finally`` blocks: a report's work
+    folder and kernel would outlive it. Only the main thread can set a handler; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def process_start(pid: int) -> str:
     """When process ``pid`` started (clock ticks since boot, from /proc); "" if unknown or gone."""
     try:

@@ -144,6 +144,41 @@ def test_kill_9_of_a_report_leaves_no_process_and_the_next_run_removes_its_folde
                 os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_of_a_report_cleans_up_itself_and_says_so(tmp_path: Path, demo_slice: Path):
+    import signal
+    import uuid
+
+    mark, out = uuid.uuid4().hex, tmp_path / "out"
+    env = {**os.environ, "DEGTOOLS_TEST_MARK": mark, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("DEGTOOLS_N_JOBS", None)
+    report = subprocess.Popen(
+        [sys.executable, "-m", "degtools.cli", "report", "--input", str(demo_slice), "--target", "logFC",
+         "--out", str(out), "-p", "max_rows", "200"], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and not any("loky" in cmd for cmd in _marked(mark).values()):
+            assert report.poll() is None, "the report ended before its models ran"
+            time.sleep(0.5)
+        assert [p.name for p in out.glob(f".*-{report.pid}-*")]
+        report.send_signal(signal.SIGTERM)
+        _, error = report.communicate(timeout=60)
+        assert report.returncode == 130
+        assert "stopped (Ctrl-C or SIGTERM)" in error and "Traceback" not in error
+        assert list(out.glob(".*")) == []  # the report removed its own work folder: no next run needed
+        deadline = time.time() + 10
+        while time.time() < deadline and _marked(mark):
+            time.sleep(0.25)
+        assert _marked(mark) == {}
+        assert not list(out.glob("*.html"))
+    finally:
+        for pid in _marked(mark):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_a_batch_clean_up_also_removes_pid_named_work_folders(tmp_path: Path):
     orphan = tmp_path / f".a_logFC-{_dead_pid()}-7-abcdefgh"
     orphan.mkdir()
