@@ -73,6 +73,10 @@ def gene_table(table, best=None, design=None) -> pd.DataFrame:
     return frame.rename(columns=table.display_name).reset_index(drop=True)
 
 
+#: rows measured at a time by :func:`_rows_within`.
+_SIZE_CHUNK = 2000
+
+
 def _rows_within(frame: pd.DataFrame, max_bytes: int) -> int:
     """How many leading rows of ``frame`` fit in ``max_bytes`` of page (0 bytes: all of them).
 
@@ -84,9 +88,17 @@ def _rows_within(frame: pd.DataFrame, max_bytes: int) -> int:
 
     if max_bytes <= 0:
         return len(frame)
-    rows = json.loads(frame.to_json(orient="values"))
-    sizes = [len(json.dumps(json.dumps(row))) for row in rows]
-    return int(np.searchsorted(np.cumsum(sizes), max_bytes, side="right"))
+    kept, spent = 0, 0
+    # a chunk at a time, stopping at the budget: a million-row table is never written out whole
+    for start in range(0, len(frame), _SIZE_CHUNK):
+        rows = json.loads(frame.iloc[start:start + _SIZE_CHUNK].to_json(orient="values"))
+        sizes = np.cumsum([len(json.dumps(json.dumps(row))) for row in rows]) + spent
+        fitting = int(np.searchsorted(sizes, max_bytes, side="right"))
+        kept += fitting
+        if fitting < len(rows):
+            return kept
+        spent = int(sizes[-1])
+    return kept
 
 
 def _itables_bundle() -> str:

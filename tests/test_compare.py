@@ -90,3 +90,12 @@ def test_boards_in_one_pool_give_what_each_board_gives_alone(synthetic_design):
     pd.testing.assert_frame_equal(together["all"].metric_table(),
                                   compare_models(synthetic_design, models=FEW[:2], seed=2).metric_table())
     assert together["one"].features == alone.features and together["all"].label == "all"
+
+
+def test_no_worker_process_outlives_a_parallel_comparison(synthetic_design):
+    import psutil
+
+    compare_models(synthetic_design, models=FEW[:2], seed=1, n_jobs=2)
+    children = psutil.Process().children(recursive=True)
+    # the workers end (loky's small resource tracker stays with the process, as in every joblib user)
+    assert not [child for child in children if "popen_loky" in " ".join(child.cmdline())]

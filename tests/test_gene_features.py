@@ -34,9 +34,10 @@ def test_sophie_file_reads_despite_empty_first_header_and_short_rows(sophie):
     assert sophie.name == "sophie"
     assert sophie.keys == {"(row names)": "symbol", "Gene ID": "symbol"}
     assert len(sophie.values) == 17_755
-    # by its short name: the six columns SOPHIE does not compute from the others, with a note on the rest
+    # by its short name: the five columns SOPHIE does not compute from the others, with a note on the rest
     assert list(sophie.values.columns) == list(BUNDLED_COLUMNS["sophie"][0])
-    assert any("6 columns not used" in note and "Z score" in note for note in sophie.notes)
+    assert len(sophie.values.columns) == 5
+    assert any("7 columns not used" in note and "Z score" in note for note in sophie.notes)
     everything = read_gene_features(bundled_gene_features_path("sophie"))
     assert len(everything.values.columns) == 12
     # the Z score left out is exactly (|log2FoldChange (Real)| - simulated mean) / simulated sd

@@ -89,3 +89,14 @@ def test_user_text_in_the_gene_table_stays_text(synthetic_table, shown, tmp_path
     assert SCRIPT_END not in markup and "alert(1)</script>" not in markup
     assert "<img src=x" not in markup
     assert any("&lt;/script&gt;" in str(cell) for row in _rows_in(markup) for cell in row)
+
+
+def test_the_budget_is_counted_chunk_by_chunk_as_over_the_whole_table(fitted, monkeypatch):
+    table, design, best = fitted
+    frame = display_genes.gene_table(table, best, design)
+    rows = json.loads(frame.to_json(orient="values"))
+    sizes = np.cumsum([len(json.dumps(json.dumps(row))) for row in rows])
+    monkeypatch.setattr(display_genes, "_SIZE_CHUNK", 7)  # chunk edges fall inside and at the budget
+    for budget in (1, int(sizes[0]), int(sizes[6]), int(sizes[6]) + 1, 5_000, int(sizes[-1]), 10**9):
+        expected = int(np.searchsorted(sizes, budget, side="right"))
+        assert display_genes._rows_within(frame, budget) == expected
