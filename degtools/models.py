@@ -37,7 +37,7 @@ FOREST_MAX_ROWS_PER_TREE = 10_000
 
 #: SVR's fit time grows about as n^1.8: above this many training rows it is fitted on a
 #: seeded random subsample of this size (see the report's methods and bench/).
-SVR_MAX_ROWS = 4000
+SVR_MAX_ROWS = 3000
 
 
 class SubsampledRegressor(RegressorMixin, BaseEstimator):
@@ -341,7 +341,8 @@ def describe_models(names: tuple[str, ...] | list[str] = DEFAULT_MODELS) -> pd.D
 LARGE_TABLE_STRATEGY = (
     f"SVR's fit time grows about as the square of the number of rows, so on tables with more than "
     f"{SVR_MAX_ROWS:,} training rows it is fitted on a seeded random subsample of {SVR_MAX_ROWS:,} rows (in "
-    "every CV fold and in the final fit); bench/bench_models.py measures what this costs in R². "
+    "every CV fold and in the final fit); bench/bench_models.py measures what this costs in R². A "
+    f"random-forest tree grows on a random fifth of the training rows, at most {FOREST_MAX_ROWS_PER_TREE:,}. "
     "KNeighborsRegressor uses every training row: with few features its k-d tree makes fitting and "
     "prediction cheap. Tuning ('fast', 'thorough') searches the settings on a seeded subsample of the "
     "training part only, then the chosen settings are cross-validated and refitted on the whole "

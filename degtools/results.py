@@ -287,7 +287,7 @@ def methods_table(results: dict[str, Any]) -> pd.DataFrame:
     if "by" in results["split"]:
         rows[-1] = ("cross-validation", f"{results['split']['cv_folds']}-fold, shuffled, seed "
                     f"{results['split']['seed']}; split {results['split']['by']}")
-        rows.append(("large tables (SVR, KNN) and tuning", LARGE_TABLE_STRATEGY))
+        rows.append(("large tables (SVR, KNN, random forest) and tuning", LARGE_TABLE_STRATEGY))
     rows += [("version: " + package, version) for package, version in results["versions"].items()]
     rows += [("seconds: " + step, f"{seconds:.2f}") for step, seconds in results["timings"].items()]
     if results.get("reused"):
