@@ -174,6 +174,8 @@ def _key_kind(header: str, present: pd.Series) -> str | None:
     sample = present.head(5000)
     if normalised in ENTREZ_HEADERS and sample.str.match(_DIGITS).mean() >= KEY_SHARE:
         return "Entrez ID"
+    if pd.to_numeric(sample, errors="coerce").notna().mean() >= KEY_SHARE:
+        return "ID" if normalised in ID_HEADERS else None  # numbers: no Ensembl ID, probe ID or symbol
     if sample.str.match(_ENSEMBL).mean() >= KEY_SHARE:
         return "Ensembl ID"
     if sample.str.match(_PROBE).mean() >= KEY_SHARE:
