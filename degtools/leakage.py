@@ -39,6 +39,7 @@ from degtools.identities import (
     describe_adjustment,
     exact_identities,
     monotone_pairs,
+    pairwise_candidates,
     relations_to_target,
 )
 from degtools.io import IDENTIFIER_COLUMNS, DETable
@@ -222,14 +223,21 @@ def audit_leakage(
                 found.partly.add(feature)
 
     outside = set(evidence)
-    own = [feature for feature in features if feature not in outside]
+    own = pairwise_candidates([feature for feature in features if feature not in outside], r2_alone=r2_one,
+                              written_by_test={f for f, origin in origins.items() if origin.test is not None},
+                              rank_correlation=rank_correlation)
+    if len(own) < len(features) - len(outside):
+        found.notes.append(
+            f"The pairwise searches (products, ratios, monotone pairs, best partner) covered {len(own)} of the "
+            f"table's {len(features) - len(outside)} own columns: those a test wrote, then those most tied to "
+            f"{target_label} on their own; the others were audited one by one and by where they come from.")
     _record_identities(found, exact_identities(frame, target, own, label=label), label)
     _record_links(found, frame, own, label)
     _spread_to_the_same_test(found, features)
     _note_sign_free(found, frame, features, signed_target, label, target_label)
 
     audits = [
-        _feature_audit(found, frame, target, feature, [] if feature in outside else own, label, r2_one[feature],
+        _feature_audit(found, frame, target, feature, own if feature in own else [], label, r2_one[feature],
                        rank_correlation[feature], seed=seed, origin=origins.get(feature))
         for feature in features
     ]

@@ -204,3 +204,34 @@ def test_an_outside_evidence_column_is_independent_however_strong():
     report = audit_leakage(table, target="logFC", evidence=["other study logFC"])
     audit = next(a for a in report.features if a.label == "other study logFC")
     assert audit.verdict == "independent" and audit.r2_one > 0.8
+
+
+def test_a_wide_table_pairs_the_test_columns_and_the_closest_ones_only(tmp_path, monkeypatch):
+    import degtools.identities as identities
+
+    rng = np.random.default_rng(4)
+    n = 300
+    stat, se = rng.normal(size=n) * 3, rng.uniform(0.1, 1, n)
+    frame = pd.DataFrame({"gene": [f"ENSG{i:011d}" for i in range(n)], "baseMean": rng.lognormal(5, 1, n),
+                          "log2FoldChange": stat * se, "lfcSE": se, "stat": stat,
+                          "pvalue": rng.uniform(size=n), "padj": rng.uniform(size=n)})
+    for column in range(80):  # extra columns, unrelated to the fold change
+        frame[f"extra_{column}"] = rng.normal(size=n)
+    frame["close"] = frame["log2FoldChange"] + rng.normal(scale=0.5, size=n)  # tied to the target
+    path = tmp_path / "wide.csv"
+    frame.to_csv(path, index=False)
+    paired = []
+    original = identities.exact_identities
+    monkeypatch.setattr("degtools.leakage.exact_identities",
+                        lambda frame, target, features, **kw: paired.append(list(features)) or original(
+                            frame, target, features, **kw))
+    report = audit_leakage(read_de_table(path), target="logFC")  # canonical name of log2FoldChange
+    audits = _by_label(report)
+    assert len(paired[0]) == identities.PAIRWISE_MAX_COLUMNS < len(report.features)
+    assert {"lfcSE", "stat", "pvalue", "padj", "close"} <= set(paired[0])  # what a test wrote, then the closest
+    assert "exact: log2FoldChange = lfcSE × stat" in audits["stat"].relations  # still found
+    assert any(f"covered {identities.PAIRWISE_MAX_COLUMNS} of the table's {len(report.features)} own columns"
+               in note for note in report.notes)
+    left_out = [column for column in frame.columns[7:] if column not in paired[0]]
+    assert len(left_out) == len(report.features) - identities.PAIRWISE_MAX_COLUMNS
+    assert all(audits[column].partner is None for column in left_out)  # no best-partner search for them
