@@ -304,7 +304,10 @@ def _start_batch(params: Path, out: Path) -> subprocess.Popen:
     """``degtools batch`` in its own process, one worker."""
     command = [sys.executable, "-m", "degtools.cli", "batch", str(params), "--out", str(out), "--jobs", "1",
                "--no-index"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C's default action, whatever the test runner inherited: a shell's background job (`make test &`)
+    # ignores SIGINT, and Python keeps an ignored SIGINT ignored.
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_a_kernel(pid: int, *, seconds: float = 120) -> list:
