@@ -203,8 +203,9 @@ def _build_table(path, cells, mapping, source, *, collapse, id_map, cluster, opt
             numbers = numbers_despite_junk(path, original, canonical, text, present)
             if numbers is not None:
                 written = text[present & numbers.notna()].head(200).tolist()
-                notes.append(f"{original}: {int((present & numbers.isna()).sum()):,} values that are not numbers "
-                             "set to missing")
+                junk = int((present & numbers.isna()).sum())
+                na_counts[original] += junk  # missing now, like the empty cells
+                notes.append(f"{original}: {junk:,} values that are not numbers set to missing")
         if numbers is not None:
             infinite = np.isinf(numbers)
             if infinite.any():
