@@ -6,7 +6,7 @@ random forest, gradient boosting, SVR, KNN) at default settings with 5-fold CV a
 pipeline's overhead is a ratio measured in one run. Also prints per-model fit/CV seconds from the
 report's JSON. Target: the report renders in under 90 s on 2 cores, and no model takes more than
 half of it. (c) the same report without the evidence layer (`gene_features: none`), in
-the same run: the evidence layer may add at most 30% (each report runs three times, in back-to-back
+the same run: the evidence layer may add at most 30% (each report runs five times, in back-to-back
 pairs whose order alternates; the figure is the median of the pairs' ratios). Then the HTML itself: its
 size (budget 2.5 MB) and how long headless Chromium
 takes to open it until its interactive gene table is drawn (budget 1 s; Playwright driving Debian's
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: budgets of the default report: bytes of HTML, seconds to open it.
 SIZE_BUDGET, LOAD_BUDGET = 2_500_000, 1.0
 #: runs of each report (with and without the evidence layer); the median is printed.
-RUNS = 3
+RUNS = 5
 
 PLAIN = r"""
 import sys, pandas as pd

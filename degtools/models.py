@@ -178,7 +178,8 @@ _SPECS = (
         "stops when 10 more trees do not improve a 10% validation part",
         {
             "learning_rate": stats.loguniform(0.02, 0.3),
-            "max_depth": [2, 3, 4, 5],
+            # shallow: interactions deeper than three splits are histogram gradient boosting's to find
+            "max_depth": [2, 3],
             "min_samples_leaf": stats.randint(1, 50),
         },
     ),
