@@ -243,10 +243,6 @@ def expected_cost(name: str, *, tuned: bool = False) -> float:
     return cost * (TUNING_COST if tuned and search_space(name) else 1.0)
 
 
-def slowest_first(names: tuple[str, ...] | list[str]) -> list[str]:
-    """``names`` ordered by :data:`RELATIVE_COST`, slowest first (unknown names count as slow)."""
-    return sorted(names, key=lambda name: -expected_cost(name))
-
 #: the models a report compares by default: all of the registry.
 DEFAULT_MODELS = tuple(REGISTRY)
 

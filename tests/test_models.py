@@ -65,13 +65,19 @@ def test_registry_holds_the_twelve_models():
 
 
 def test_parallel_runs_start_with_the_slowest_models():
-    from degtools.models import RELATIVE_COST, slowest_first
+    from degtools.models import RELATIVE_COST, expected_cost
+
+    def slowest_first(names):
+        return sorted(names, key=lambda name: -expected_cost(name))
 
     assert set(RELATIVE_COST) == set(REGISTRY)  # every model has a cost, no cost names a missing model
     order = slowest_first(DEFAULT_MODELS)
     assert sorted(order) == sorted(DEFAULT_MODELS)
     assert order[0] == "MLPRegressor" and set(order[-2:]) == {"LinearRegression", "DummyRegressor"}
     assert slowest_first(["Ridge", "SomeNewModel"]) == ["SomeNewModel", "Ridge"]
+    # a tuned model counts more than the same model untuned; a model without a search space does not
+    assert expected_cost("SVR", tuned=True) > expected_cost("SVR") == RELATIVE_COST["SVR"]
+    assert expected_cost("LinearRegression", tuned=True) == expected_cost("LinearRegression")
 
 
 @pytest.mark.parametrize("name", sorted(TWELVE))
